@@ -1,0 +1,49 @@
+# LDA — the two commands of the README, and a few helpers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check --require-hashes
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint lock serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(PIP) -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(PIP) -r requirements.txt -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm absent : les tests navigateur seront ignorés."; fi
+
+## make run: install, prepare the embedded database with the demo territory, serve on http://$(HOST):$(PORT)
+run: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: install, run the whole suite (set DATABASE_URL to run it on PostgreSQL)
+test: $(VENV)/.dev
+	-@$(MAKE) --no-print-directory node_modules/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## make lock: re-resolve the locked dependencies (needs pip-tools in the venv)
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	cd requirements && ../$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o ../requirements.txt base.in
+	cd requirements && ../$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o ../requirements-dev.txt dev.in
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

@@ -1,0 +1,1 @@
+"""LDA: the information system of a Logement d'abord (Housing First) territory."""

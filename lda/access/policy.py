@@ -1,0 +1,171 @@
+"""The one access policy (spec 6). Deny by default.
+
+Every view, list, export and API endpoint asks this module: `can(user, permission)` for an
+action, `scope(user, queryset)` for the rows a user may reach. Permissions are data (which roles
+hold them); scoping rules are registered per model. A model with no registered scope cannot be
+shown to anyone: `scope` raises rather than return everything.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
+from django.http import Http404
+
+from lda.accounts.roles import ROLE_RULES, Role
+
+ALL_ROLES = frozenset(Role.values)
+R = Role
+
+# Which roles hold each permission. A permission missing here is held by nobody.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "home.view": ALL_ROLES,
+    "directory.view": ALL_ROLES,
+    "admin.territory.manage": frozenset({R.ADMIN}),
+    "admin.organisations.manage": frozenset({R.ADMIN}),
+    "admin.users.manage": frozenset({R.ADMIN}),
+    "admin.tokens.manage": frozenset({R.ADMIN}),
+    "audit.view": frozenset({R.ADMIN}),
+    "audit.consultations": frozenset({R.ADMIN, R.COORDINATOR, R.REFERENT}),
+    "api.me": ALL_ROLES,
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    organisation_id: int
+    territory_id: int
+    role: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a signed-in user or an organisation's API token, with the grants they hold."""
+
+    user_id: int | None = None
+    grants: tuple[Grant, ...] = ()
+    token_id: int | None = None
+    pending_second_factor: bool = False
+    _roles: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None and self.token_id is None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(g.role for g in self.grants)
+
+    @property
+    def organisation_id(self) -> int | None:
+        return self.grants[0].organisation_id if self.grants else None
+
+    @property
+    def territory_id(self) -> int | None:
+        return self.grants[0].territory_id if self.grants else None
+
+    def has(self, permission: str) -> bool:
+        allowed = PERMISSIONS.get(permission, frozenset())
+        return any(g.role in allowed for g in self.grants)
+
+    def territories(self, permission: str) -> set[int]:
+        allowed = PERMISSIONS.get(permission, frozenset())
+        return {g.territory_id for g in self.grants if g.role in allowed}
+
+    def organisations(self, permission: str) -> set[int]:
+        allowed = PERMISSIONS.get(permission, frozenset())
+        return {g.organisation_id for g in self.grants if g.role in allowed}
+
+    @property
+    def sees_names(self) -> bool:
+        return any(ROLE_RULES[g.role].sees_names for g in self.grants)
+
+
+ANONYMOUS = Actor()
+
+
+def _grants_of(user) -> tuple[Grant, ...]:
+    rows = user.memberships.filter(is_active=True, organisation__is_active=True).values_list(
+        "organisation_id", "organisation__territory_id", "role"
+    )
+    return tuple(Grant(org, territory, role) for org, territory, role in sorted(rows))
+
+
+def actor_for(subject) -> Actor:
+    """The Actor of a user (cached on the user object for the request) or an Actor itself."""
+    if isinstance(subject, Actor):
+        return subject
+    if subject is None or not getattr(subject, "is_authenticated", False) or not subject.is_active:
+        return ANONYMOUS
+    cached = getattr(subject, "_lda_actor", None)
+    if cached is not None:
+        return cached
+    grants = _grants_of(subject)
+    needs_totp = any(ROLE_RULES[g.role].requires_totp for g in grants)
+    verified = bool(getattr(subject, "is_verified", lambda: False)())
+    if needs_totp and not verified:
+        # A coordinator or administrator without a second factor holds no right at all.
+        actor = Actor(user_id=subject.pk, grants=(), pending_second_factor=True)
+    else:
+        actor = Actor(user_id=subject.pk, grants=grants)
+    subject._lda_actor = actor
+    return actor
+
+
+def actor_for_token(token) -> Actor:
+    grant = Grant(token.organisation_id, token.organisation.territory_id, token.role)
+    return Actor(token_id=token.pk, grants=(grant,))
+
+
+def can(subject, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise ImproperlyConfigured(f"Permission inconnue : {permission}")
+    return actor_for(subject).has(permission)
+
+
+def require(subject, permission: str) -> None:
+    if not can(subject, permission):
+        raise PermissionDenied
+
+
+# --- object scoping -------------------------------------------------------------------------
+
+Scope = Callable[[Actor, models.QuerySet], models.QuerySet]
+_SCOPES: dict[type[models.Model], Scope] = {}
+
+
+def scoped(model: type[models.Model]):
+    """Registers the function giving the rows of `model` an actor may reach."""
+
+    def register(function: Scope) -> Scope:
+        _SCOPES[model] = function
+        return function
+
+    return register
+
+
+def scope(subject, queryset: models.QuerySet) -> models.QuerySet:
+    function = _SCOPES.get(queryset.model)
+    if function is None:
+        raise ImproperlyConfigured(f"Aucune règle d'accès pour {queryset.model.__name__} : accès refusé par défaut.")
+    actor = actor_for(subject)
+    if actor.is_anonymous or not actor.grants:
+        return queryset.none()
+    return function(actor, queryset)
+
+
+def get_or_404(subject, queryset: models.QuerySet, **lookup):
+    """The object if the actor may reach it; 404 otherwise, whether it exists elsewhere or not."""
+    try:
+        return scope(subject, queryset).get(**lookup)
+    except queryset.model.DoesNotExist:
+        if queryset.filter(**lookup).exists():
+            from lda.audit.log import record_refusal
+
+            record_refusal(subject, object_type=queryset.model._meta.model_name, object_id=str(lookup))
+        raise Http404 from None
+
+
+def scoped_models() -> set[type[models.Model]]:
+    return set(_SCOPES)

@@ -1,0 +1,126 @@
+"""The partners' API (OpenAPI 3, documented at /api/docs). Every operation names its permission."""
+
+from django.http import Http404
+from ninja import NinjaAPI, Router, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from lda.access.policy import scope
+from lda.accounts.models import Organisation, Territory
+from lda.accounts.roles import Role
+from lda.api.auth import OrganisationToken, api_permission
+
+api = NinjaAPI(
+    title="API LDA",
+    version="1",
+    description=(
+        "API du système d'information Logement d'abord. Authentification : en-tête "
+        "`Authorization: Bearer <jeton>`, jeton délivré par l'administration du territoire à une "
+        "organisation et pour un rôle. Chaque réponse ne contient que ce que ce rôle peut voir."
+    ),
+    urls_namespace="api",
+    auth=OrganisationToken(),
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(request, {"detail": "Jeton d'API absent, invalide ou révoqué."}, status=401)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": "Introuvable."}, status=404)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+_FRENCH = {
+    "missing": "Ce champ est obligatoire.",
+    "int_parsing": "Un nombre entier est attendu.",
+    "string_too_long": "Le texte est trop long.",
+    "string_too_short": "Le texte est trop court.",
+    "date_from_datetime_parsing": "Une date au format AAAA-MM-JJ est attendue.",
+    "date_parsing": "Une date au format AAAA-MM-JJ est attendue.",
+    "enum": "Valeur inconnue.",
+    "literal_error": "Valeur inconnue.",
+    "json_invalid": "Le corps de la requête n'est pas un JSON valide.",
+}
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    errors = [
+        {
+            "champ": ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")),
+            "message": _FRENCH.get(error.get("type", ""), "Valeur invalide."),
+        }
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": "Données invalides.", "erreurs": errors}, status=422)
+
+
+class MeOut(Schema):
+    organisation_id: int
+    organisation: str
+    role: str
+    role_libelle: str
+    territoire_id: int
+
+
+class TerritoryOut(Schema):
+    id: int
+    name: str
+    departement_code: str
+    epci_codes: list[str]
+
+
+class OrganisationOut(Schema):
+    id: int
+    territory_id: int
+    name: str
+    kind: str
+    siret: str
+    email: str
+    phone: str
+
+
+v1 = Router(tags=["Socle"])
+
+
+@v1.get("/moi", response=MeOut, summary="Le jeton utilisé : organisation, rôle, territoire")
+@api_permission("api.me")
+def me(request):
+    token = request.api_token
+    return MeOut(
+        organisation_id=token.organisation_id, organisation=token.organisation.name, role=token.role,
+        role_libelle=Role(token.role).label, territoire_id=token.organisation.territory_id,
+    )
+
+
+@v1.get("/territoires", response=list[TerritoryOut], summary="Les territoires du jeton")
+@api_permission("directory.view")
+def territories(request):
+    return list(scope(request.actor, Territory.objects.all()))
+
+
+@v1.get("/organisations", response=list[OrganisationOut], summary="Annuaire des organisations du territoire")
+@api_permission("directory.view")
+@paginate(LimitOffsetPagination)
+def organisations(request):
+    return scope(request.actor, Organisation.objects.filter(is_active=True)).order_by("pk")
+
+
+@v1.get("/organisations/{organisation_id}", response=OrganisationOut, summary="Une organisation")
+@api_permission("directory.view")
+def organisation(request, organisation_id: int):
+    from lda.access.policy import get_or_404
+
+    return get_or_404(request.actor, Organisation.objects.all(), pk=organisation_id)
+
+
+api.add_router("/v1", v1)
