@@ -8,7 +8,9 @@ GENERIC_FAILURE = (
 
 
 class SignInForm(forms.Form):
-    email = forms.EmailField(label="Adresse e-mail", widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
+    email = forms.EmailField(
+        label="Adresse e-mail", widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True})
+    )
     password = forms.CharField(
         label="Mot de passe", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
@@ -33,20 +35,33 @@ class CodeForm(forms.Form):
 
 class ReauthForm(forms.Form):
     password = forms.CharField(
-        label="Mot de passe", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True})
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
-    code = forms.CharField(label="Code à 6 chiffres", required=False, max_length=7,
-                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    code = forms.CharField(
+        label="Code à 6 chiffres",
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label="Mot de passe actuel", strip=False,
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password1 = forms.CharField(label="Nouveau mot de passe", strip=False,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                    help_text=password_validation.password_validators_help_text_html)
-    new_password2 = forms.CharField(label="Confirmation du nouveau mot de passe", strip=False,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        label="Mot de passe actuel", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label="Nouveau mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html,
+    )
+    new_password2 = forms.CharField(
+        label="Confirmation du nouveau mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, user, *args, **kwargs):
         self.user = user

@@ -49,7 +49,9 @@ class OrganisationQuerySet(models.QuerySet):
 
 
 class Organisation(models.Model):
-    territory = models.ForeignKey(Territory, verbose_name="territoire", on_delete=models.PROTECT, related_name="organisations")
+    territory = models.ForeignKey(
+        Territory, verbose_name="territoire", on_delete=models.PROTECT, related_name="organisations"
+    )
     name = models.CharField("nom", max_length=200)
     kind = models.CharField("type", max_length=32, choices=OrganisationKind.choices)
     siret = models.CharField("SIRET", max_length=14, validators=[validate_siret])
@@ -192,6 +194,9 @@ class UserSession(models.Model):
     session_key = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self):
+        return f"session de {self.user_id}"
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -207,7 +212,9 @@ class ApiTokenQuerySet(models.QuerySet):
 class ApiToken(models.Model):
     """A secret an organisation's system uses to call the API, acting with one role of that organisation."""
 
-    organisation = models.ForeignKey(Organisation, verbose_name="organisation", on_delete=models.CASCADE, related_name="api_tokens")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", on_delete=models.CASCADE, related_name="api_tokens"
+    )
     role = models.CharField("rôle", max_length=32, choices=Role.choices)
     name = models.CharField("nom", max_length=100, help_text="Par exemple : « Logiciel du SIAO ».")
     prefix = models.CharField(max_length=12, editable=False)
@@ -231,8 +238,12 @@ class ApiToken(models.Model):
         """Creates a token and returns it with its secret, shown once and never stored in clear."""
         raw = "lda_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
-            organisation=organisation, role=role, name=name, created_by=created_by,
-            prefix=raw[:12], key_hash=hash_token(raw),
+            organisation=organisation,
+            role=role,
+            name=name,
+            created_by=created_by,
+            prefix=raw[:12],
+            key_hash=hash_token(raw),
         )
         return token, raw
 

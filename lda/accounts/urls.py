@@ -18,12 +18,14 @@ urlpatterns = [
 urlpatterns += [
     path(
         "connexion/mot-de-passe-oublie/",
-        public(auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/email/password_reset.txt",
-            subject_template_name="accounts/email/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        )),
+        public(
+            auth_views.PasswordResetView.as_view(
+                template_name="accounts/password_reset.html",
+                email_template_name="accounts/email/password_reset.txt",
+                subject_template_name="accounts/email/password_reset_subject.txt",
+                success_url=reverse_lazy("accounts:password_reset_done"),
+            )
+        ),
         name="password_reset",
     ),
     path(
@@ -33,10 +35,12 @@ urlpatterns += [
     ),
     path(
         "connexion/nouveau-mot-de-passe/<uidb64>/<token>/",
-        public(auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html",
-            success_url=reverse_lazy("accounts:password_reset_complete"),
-        )),
+        public(
+            auth_views.PasswordResetConfirmView.as_view(
+                template_name="accounts/password_reset_confirm.html",
+                success_url=reverse_lazy("accounts:password_reset_complete"),
+            )
+        ),
         name="password_reset_confirm",
     ),
     path(

@@ -90,7 +90,9 @@ def enrol_second_factor(request):
         if signin.verify_code(request, user, device, form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            record(Action.SECOND_FACTOR_ENROLLED, subject=request, object_type="user", object_id=user.pk, user_id=user.pk)
+            record(
+                Action.SECOND_FACTOR_ENROLLED, subject=request, object_type="user", object_id=user.pk, user_id=user.pk
+            )
             next_url = _next_url(request)
             request.session.pop("lda_next", None)
             signin.complete(request, user, device)
@@ -165,7 +167,9 @@ def account(request):
         UserSession.objects.get_or_create(user=user, session_key=request.session.session_key or current)
         messages.success(request, "Votre mot de passe a été modifié. Vos autres sessions ont été fermées.")
         return redirect("accounts:account")
-    memberships = user.memberships.select_related("organisation", "organisation__territory").order_by("organisation__name")
+    memberships = user.memberships.select_related("organisation", "organisation__territory").order_by(
+        "organisation__name"
+    )
     return render(
         request,
         "accounts/account.html",

@@ -8,7 +8,8 @@ from lda.core.validators import normalise_digits, validate_siren
 
 class TerritoryForm(forms.ModelForm):
     epci_codes = forms.CharField(
-        label="Codes SIREN des EPCI", required=False,
+        label="Codes SIREN des EPCI",
+        required=False,
         help_text="Séparés par des virgules, 9 chiffres chacun (ex. : 200054807).",
     )
 
@@ -88,7 +89,9 @@ class UserCreateForm(_RoleInOrganisation):
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("Un compte existe déjà avec cette adresse. Ajoutez-lui un rattachement depuis sa fiche.")
+            raise ValidationError(
+                "Un compte existe déjà avec cette adresse. Ajoutez-lui un rattachement depuis sa fiche."
+            )
         return email
 
 
@@ -112,7 +115,9 @@ class MembershipForm(_RoleInOrganisation):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("organisation") and cleaned.get("role"):
-            exists = Membership.objects.filter(user=self.user, organisation=cleaned["organisation"], role=cleaned["role"])
+            exists = Membership.objects.filter(
+                user=self.user, organisation=cleaned["organisation"], role=cleaned["role"]
+            )
             if exists.filter(is_active=True).exists():
                 raise ValidationError("Ce compte a déjà ce rôle dans cette organisation.")
         return cleaned
@@ -124,6 +129,8 @@ class ApiTokenForm(_RoleInOrganisation):
 
     def save(self, created_by) -> tuple[ApiToken, str]:
         return ApiToken.issue(
-            organisation=self.cleaned_data["organisation"], role=self.cleaned_data["role"],
-            name=self.cleaned_data["name"], created_by=created_by,
+            organisation=self.cleaned_data["organisation"],
+            role=self.cleaned_data["role"],
+            name=self.cleaned_data["name"],
+            created_by=created_by,
         )

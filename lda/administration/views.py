@@ -1,5 +1,6 @@
 """The territory administrator's pages: territory, organisations, accounts, roles and API tokens."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
@@ -29,7 +30,6 @@ from lda.administration.forms import (
     UserEditForm,
 )
 from lda.audit.log import record_read
-from django.conf import settings
 
 PAGE_SIZE = 50
 
@@ -57,7 +57,9 @@ def territory(request):
         form.save()
         messages.success(request, "Le territoire a été enregistré.")
         return redirect("administration:territory")
-    return render(request, "administration/territory.html", {"form": form, "territories": territories, "territory": chosen})
+    return render(
+        request, "administration/territory.html", {"form": form, "territories": territories, "territory": chosen}
+    )
 
 
 # --- organisations --------------------------------------------------------------------------
@@ -75,7 +77,8 @@ def organisations(request):
         rows = rows.filter(kind=kind)
     page = Paginator(rows.order_by("name"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "administration/organisations.html",
+        request,
+        "administration/organisations.html",
         {"page": page, "query": query, "kind": kind, "kinds": OrganisationKind.choices},
     )
 
@@ -102,7 +105,8 @@ def organisation_edit(request, pk):
         return redirect("administration:organisations")
     members = organisation.memberships.select_related("user").order_by("user__last_name")
     return render(
-        request, "administration/organisation_form.html",
+        request,
+        "administration/organisation_form.html",
         {"form": form, "organisation": organisation, "members": members},
     )
 
@@ -138,7 +142,10 @@ def send_invitation(request, user) -> None:
     link = request.build_absolute_uri(
         reverse(
             "accounts:password_reset_confirm",
-            kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
         )
     )
     body = render_to_string("accounts/email/invitation.txt", {"user": user, "link": link})
@@ -171,8 +178,11 @@ def user_detail(request, pk):
         messages.success(request, "Le compte a été enregistré.")
         return redirect("administration:user", pk=user.pk)
     organisations = _admin_organisations(request)
-    memberships = user.memberships.filter(organisation__in=Organisation.objects.filter(
-        territory_id__in=actor_for(request.user).territories("admin.users.manage"))).select_related("organisation")
+    memberships = user.memberships.filter(
+        organisation__in=Organisation.objects.filter(
+            territory_id__in=actor_for(request.user).territories("admin.users.manage")
+        )
+    ).select_related("organisation")
     context = {
         "account": user,
         "form": form,
@@ -222,7 +232,9 @@ def membership_add(request, pk):
     form = MembershipForm(request.POST, user=user, organisations=_admin_organisations(request))
     if form.is_valid():
         Membership.objects.update_or_create(
-            user=user, organisation=form.cleaned_data["organisation"], role=form.cleaned_data["role"],
+            user=user,
+            organisation=form.cleaned_data["organisation"],
+            role=form.cleaned_data["role"],
             defaults={"is_active": True},
         )
         messages.success(request, "Le rattachement a été ajouté.")
@@ -254,7 +266,9 @@ def tokens(request):
     secret = None
     if request.method == "POST" and form.is_valid():
         token, secret = form.save(created_by=request.user)
-        messages.success(request, f"Le jeton « {token.name} » a été créé. Copiez-le maintenant : il ne sera plus affiché.")
+        messages.success(
+            request, f"Le jeton « {token.name} » a été créé. Copiez-le maintenant : il ne sera plus affiché."
+        )
         form = ApiTokenForm(organisations=_admin_organisations(request))
     return render(request, "administration/tokens.html", {"tokens": rows, "form": form, "secret": secret})
 

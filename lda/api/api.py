@@ -97,8 +97,11 @@ v1 = Router(tags=["Socle"])
 def me(request):
     token = request.api_token
     return MeOut(
-        organisation_id=token.organisation_id, organisation=token.organisation.name, role=token.role,
-        role_libelle=Role(token.role).label, territoire_id=token.organisation.territory_id,
+        organisation_id=token.organisation_id,
+        organisation=token.organisation.name,
+        role=token.role,
+        role_libelle=Role(token.role).label,
+        territoire_id=token.organisation.territory_id,
     )
 
 

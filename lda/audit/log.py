@@ -82,8 +82,12 @@ def record(
 
 def record_read(subject, obj, section: str = "", protected: bool = False) -> AccessLog:
     return record(
-        Action.READ, subject=subject, object_type=obj._meta.model_name, object_id=obj.pk,
-        section=section, protected=protected,
+        Action.READ,
+        subject=subject,
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        section=section,
+        protected=protected,
     )
 
 

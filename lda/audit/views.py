@@ -32,7 +32,11 @@ def _parse_date(value):
 
 def _filtered(request):
     rows = scope(request.user, AccessLog.objects.all())
-    filters = {"action": request.GET.get("action", ""), "du": request.GET.get("du", ""), "au": request.GET.get("au", "")}
+    filters = {
+        "action": request.GET.get("action", ""),
+        "du": request.GET.get("du", ""),
+        "au": request.GET.get("au", ""),
+    }
     if filters["action"] in Action.values:
         rows = rows.filter(action=filters["action"])
     start, end = _parse_date(filters["du"]), _parse_date(filters["au"])
@@ -64,7 +68,8 @@ def log(request):
     users, orgs = _names(page.object_list)
     entries = [(row, users.get(row.user_id, ""), orgs.get(row.organisation_id, "")) for row in page.object_list]
     return render(
-        request, "audit/log.html",
+        request,
+        "audit/log.html",
         {"page": page, "entries": entries, "filters": filters, "actions": Action.choices},
     )
 
@@ -78,11 +83,31 @@ def export(request):
     record_export(request, "access_log", len(rows))
     return csv_response(
         "journal-des-acces.csv",
-        ["date (UTC)", "utilisateur", "organisation", "action", "objet", "identifiant", "section", "page", "IP",
-         "requête"],
+        [
+            "date (UTC)",
+            "utilisateur",
+            "organisation",
+            "action",
+            "objet",
+            "identifiant",
+            "section",
+            "page",
+            "IP",
+            "requête",
+        ],
         (
-            [r.at.isoformat(), users.get(r.user_id, r.user_id or ""), orgs.get(r.organisation_id, ""),
-             r.get_action_display(), r.object_type, r.object_id, r.section, r.route, r.ip or "", r.request_id]
+            [
+                r.at.isoformat(),
+                users.get(r.user_id, r.user_id or ""),
+                orgs.get(r.organisation_id, ""),
+                r.get_action_display(),
+                r.object_type,
+                r.object_id,
+                r.section,
+                r.route,
+                r.ip or "",
+                r.request_id,
+            ]
             for r in rows
         ),
     )

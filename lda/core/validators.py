@@ -43,9 +43,7 @@ def validate_siret(value: str) -> None:
 def validate_siren(value: str) -> None:
     digits = normalise_digits(value)
     if not re.fullmatch(r"\d{9}", digits):
-        raise ValidationError(
-            "Le code SIREN d'un EPCI doit comporter exactement 9 chiffres.", code="siren_format"
-        )
+        raise ValidationError("Le code SIREN d'un EPCI doit comporter exactement 9 chiffres.", code="siren_format")
     if not luhn_ok(digits):
         raise ValidationError(f"Le code SIREN {digits} n'est pas valide (clé de contrôle).", code="siren_key")
 
@@ -56,9 +54,7 @@ _DEPARTEMENT = re.compile(r"^(0[1-9]|1[0-9]|2[AB]|2[1-9]|[3-8][0-9]|9[0-5]|97[1-
 
 def validate_departement_code(value: str) -> None:
     if not _DEPARTEMENT.match(value or ""):
-        raise ValidationError(
-            "Code département INSEE inconnu (ex. : 13, 2A, 974).", code="departement"
-        )
+        raise ValidationError("Code département INSEE inconnu (ex. : 13, 2A, 974).", code="departement")
 
 
 def validate_commune_code(value: str) -> None:

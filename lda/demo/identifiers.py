@@ -10,10 +10,26 @@ from lda.core.validators import LA_POSTE_SIREN, luhn_ok, siret_ok
 FICTION_PHONE_PREFIX = "04 65 71"
 
 STREETS = (
-    "rue des Lilas", "rue Victor-Hugo", "avenue Jean-Jaurès", "boulevard de la Libération", "rue de la République",
-    "place de la Mairie", "chemin des Oliviers", "allée des Pins", "rue Pasteur", "avenue des Platanes",
-    "rue du Marché", "rue de la Gare", "impasse des Cigales", "boulevard des Tilleuls", "rue Émile-Zola",
-    "avenue de la Résistance", "rue des Écoles", "quai du Port", "rue Jules-Ferry", "traverse des Amandiers",
+    "rue des Lilas",
+    "rue Victor-Hugo",
+    "avenue Jean-Jaurès",
+    "boulevard de la Libération",
+    "rue de la République",
+    "place de la Mairie",
+    "chemin des Oliviers",
+    "allée des Pins",
+    "rue Pasteur",
+    "avenue des Platanes",
+    "rue du Marché",
+    "rue de la Gare",
+    "impasse des Cigales",
+    "boulevard des Tilleuls",
+    "rue Émile-Zola",
+    "avenue de la Résistance",
+    "rue des Écoles",
+    "quai du Port",
+    "rue Jules-Ferry",
+    "traverse des Amandiers",
 )
 
 

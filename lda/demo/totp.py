@@ -15,7 +15,8 @@ DEVICE_NAME = "Application d'authentification (démo)"
 
 def demo_totp_key(email: str) -> str:
     """40 hex characters (20 bytes, the size authenticator apps expect), the TOTPDevice.key format."""
-    return hashlib.sha1(f"lda-demo-totp:{email.strip().lower()}".encode()).hexdigest()[:40]
+    seed = f"lda-demo-totp:{email.strip().lower()}".encode()
+    return hashlib.sha1(seed, usedforsecurity=False).hexdigest()[:40]
 
 
 def demo_totp_secret_base32(email: str) -> str:
@@ -23,7 +24,9 @@ def demo_totp_secret_base32(email: str) -> str:
     return b32encode(unhexlify(demo_totp_key(email))).decode()
 
 
-def totp_token(key: bytes, *, step: int = 30, t0: int = 0, digits: int = 6, drift: int = 0, at: float | None = None) -> str:
+def totp_token(
+    key: bytes, *, step: int = 30, t0: int = 0, digits: int = 6, drift: int = 0, at: float | None = None
+) -> str:
     totp = TOTP(key, step=step, t0=t0, digits=digits, drift=drift)
     if at is not None:
         totp.time = at

@@ -1,0 +1,74 @@
+"""python manage.py seed_demo [--seed N] [--scale X] [--if-empty] [--reset]"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from lda.accounts.models import Territory
+from lda.demo.catalogue import DEMO_PASSWORD, DEMO_TERRITORY_NAMES
+from lda.demo.territory import build_demo_territory, reset_demo_territories
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+
+    def line(cells):
+        return "  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * width for width in widths]), *(line(row) for row in rows)])
+
+
+class Command(BaseCommand):
+    help = "Crée les territoires de démonstration (organisations, comptes de démonstration, équipes)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026, help="Graine du tirage (défaut : 2026).")
+        parser.add_argument("--scale", type=float, default=1.0, help="Facteur de volume (défaut : 1).")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Ne fait rien si la base contient déjà un territoire."
+        )
+        parser.add_argument(
+            "--reset", action="store_true", help="Supprime d'abord les territoires de démonstration (hors production)."
+        )
+
+    def handle(self, *args, seed, scale, if_empty, reset, **options):
+        if scale <= 0:
+            raise CommandError("--scale doit être strictement positif.")
+        if if_empty and Territory.objects.exists():
+            self.stdout.write("La base contient déjà des données (au moins un territoire) : rien n'a été créé.")
+            return
+        if reset:
+            if settings.PRODUCTION:
+                raise CommandError("--reset est refusé en production (LDA_ENV=production).")
+            deleted = reset_demo_territories()
+            self.stdout.write(f"{deleted} territoire(s) de démonstration supprimé(s).")
+        elif Territory.objects.filter(name__in=DEMO_TERRITORY_NAMES).exists():
+            raise CommandError(
+                "Les territoires de démonstration existent déjà : relancez avec --reset pour les recréer."
+            )
+
+        result = build_demo_territory(seed=seed, scale=scale)
+        self.report(result)
+
+    def report(self, result):
+        counts = ", ".join(f"{count} {what}" for what, count in result.counts.items())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Territoires de démonstration créés en {result.seconds:.1f} s (graine {result.seed}, "
+                f"échelle {result.scale:g}) : {counts}."
+            )
+        )
+        self.stdout.write("")
+        self.stdout.write("Comptes de démonstration :")
+        rows = [[a.email, a.role_label, a.organisation, DEMO_PASSWORD, a.totp_secret or "—"] for a in result.accounts]
+        self.stdout.write(
+            format_table(["E-mail", "Rôle", "Organisation", "Mot de passe", "Secret TOTP (base32)"], rows)
+        )
+        self.stdout.write("")
+        self.stdout.write(
+            "Les comptes de coordination et d'administration demandent un code à usage unique : ajoutez le secret "
+            "TOTP dans une application d'authentification, ou obtenez le code du moment avec\n"
+            "  python manage.py demo_totp <email>"
+        )
+        self.stdout.write(
+            "Les autres membres des équipes (prénom.nom@<domaine de l'organisation>) ont le même mot de passe."
+        )
