@@ -35,10 +35,11 @@ class TerritoryForm(forms.ModelForm):
 
 
 class OrganisationForm(forms.ModelForm):
+    siret = forms.CharField(label="SIRET", max_length=20, help_text="14 chiffres, espaces acceptés.")
+
     class Meta:
         model = Organisation
         fields = ["territory", "name", "kind", "siret", "email", "phone", "address", "is_active"]
-        help_texts = {"siret": "14 chiffres, espaces acceptés."}
 
     def __init__(self, *args, territories, **kwargs):
         super().__init__(*args, **kwargs)

@@ -181,7 +181,11 @@ def test_changing_the_password_ends_the_other_sessions(users, client):
     sign_in(client, user)
     response = client.post(
         reverse("accounts:account"),
-        {"old_password": PASSWORD, "new_password1": "une toute nouvelle phrase", "new_password2": "une toute nouvelle phrase"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "une toute nouvelle phrase",
+            "new_password2": "une toute nouvelle phrase",
+        },
     )
     assert response.status_code == 302
     assert other.get(reverse("home")).status_code == 302

@@ -4,7 +4,6 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from lda.accounts.models import Organisation
 from lda.accounts.roles import Role
 from lda.audit.models import AccessLog, AppendOnlyError
 from tests.conftest import sign_in
@@ -42,16 +41,27 @@ def test_writes_exports_refusals_and_sign_ins_are_logged(users, client, territor
     assert _events(action="create", object_type="organisation", object_id=str(organisation.pk)).count() == 1
     client.post(
         reverse("administration:organisation", args=[organisation.pk]),
-        {"territory": territory.pk, "name": "Nouveau nom", "kind": organisation.kind, "siret": organisation.siret, "is_active": "on"},
+        {
+            "territory": territory.pk,
+            "name": "Nouveau nom",
+            "kind": organisation.kind,
+            "siret": organisation.siret,
+            "is_active": "on",
+        },
     )
-    assert _events(action="update", object_type="organisation", object_id=str(organisation.pk), user_id=admin.pk).count() == 1
+    assert (
+        _events(action="update", object_type="organisation", object_id=str(organisation.pk), user_id=admin.pk).count()
+        == 1
+    )
     client.get(reverse("audit:export"))
     assert _events(action="export", object_type="access_log", user_id=admin.pk).count() == 1
     referent_client = client.__class__()
     sign_in(referent_client, users[Role.REFERENT])
     referent_client.get(reverse("administration:users"))
     assert _events(action="denied", user_id=users[Role.REFERENT].pk).count() == 1
-    client.__class__().post(reverse("accounts:login"), {"email": users[Role.REFERENT].email, "password": "faux mot de passe"})
+    client.__class__().post(
+        reverse("accounts:login"), {"email": users[Role.REFERENT].email, "password": "faux mot de passe"}
+    )
     assert _events(action="login_failed", user_id=users[Role.REFERENT].pk).count() == 1
 
 

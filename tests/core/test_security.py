@@ -35,7 +35,9 @@ def test_signed_in_pages_are_never_cached(client, users):
 
 @pytest.mark.django_db
 def test_session_cookie_is_httponly_and_samesite(client, users):
-    response = client.post(reverse("accounts:login"), {"email": users[Role.REFERENT].email, "password": "un mot de passe assez long"})
+    response = client.post(
+        reverse("accounts:login"), {"email": users[Role.REFERENT].email, "password": "un mot de passe assez long"}
+    )
     cookie = response.cookies["lda-session"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
 
@@ -51,7 +53,11 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
