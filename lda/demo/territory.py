@@ -122,6 +122,16 @@ def _membership(user: User, organisation: Organisation, role: str) -> Membership
     return membership
 
 
+def _staff_member(rng: random.Random, role: str, domain: str, taken: set[str]) -> User:
+    """A generated colleague: sex and generation drawn first, so the first name fits both."""
+    female_share = catalogue.FEMALE_SHARE.get(role, catalogue.DEFAULT_FEMALE_SHARE)
+    sex = "F" if rng.random() < female_share else "M"
+    birth_year = rng.randint(catalogue.REFERENCE_YEAR - 63, catalogue.REFERENCE_YEAR - 23)
+    person = person_name(rng, sex=sex, birth_year=birth_year)
+    email = staff_email(person.first_name, person.last_name, domain, taken)
+    return User(email=email, first_name=person.first_name, last_name=person.last_name)
+
+
 def build_users(ctx: BuildContext) -> None:
     rng = ctx.rng("users")
     organisations = ctx.result.organisations
@@ -142,14 +152,8 @@ def build_users(ctx: BuildContext) -> None:
         for org_spec in spec.organisations:
             for role, base in org_spec.staff:
                 for _ in range(ctx.scaled(base)):
-                    sex = (
-                        "F" if rng.random() < catalogue.FEMALE_SHARE.get(role, catalogue.DEFAULT_FEMALE_SHARE) else "M"
-                    )
-                    birth_year = rng.randint(catalogue.REFERENCE_YEAR - 63, catalogue.REFERENCE_YEAR - 23)
-                    person = person_name(rng, sex=sex, birth_year=birth_year)
-                    email = staff_email(person.first_name, person.last_name, org_spec.domain, taken)
                     grants.append((len(users), organisations[org_spec.key], role))
-                    users.append(User(email=email, first_name=person.first_name, last_name=person.last_name))
+                    users.append(_staff_member(rng, role, org_spec.domain, taken))
 
     for user in users:
         user.password = ctx.password_hash  # hashed once: Argon2 per user would take seconds

@@ -43,8 +43,10 @@ def test_session_cookie_is_httponly_and_samesite(client, users):
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process: a real server never has it.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ,
+        **inherited,
         "LDA_ENV": "production",
         "SECRET_KEY": "z8!qL2-production-like-secret-key-for-the-deploy-check-0123456789",
         "ALLOWED_HOSTS": "lda.exemple.fr",

@@ -1,0 +1,162 @@
+"""Automated accessibility check with axe-core on the pages each role sees first.
+
+axe is evaluated through Playwright (DevTools protocol), which the page's Content-Security-Policy
+does not apply to: the CSP under test stays exactly the production one. Violations of impact
+"serious" or "critical" fail the test; every violation found is printed in the message.
+"""
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from lda.accounts.roles import Role
+from tests.browser.conftest import AXE, PASSWORD, sign_in_through_browser, submit_password, with_password
+from tests.factories import OrganisationFactory, user_with_role
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = {"serious", "critical"}
+_AXE_SOURCE = None
+
+
+def _axe_source() -> str:
+    global _AXE_SOURCE
+    if _AXE_SOURCE is None:
+        _AXE_SOURCE = AXE.read_text(encoding="utf-8")
+    return _AXE_SOURCE
+
+
+def axe_violations(page) -> list[dict]:
+    """Every axe violation on the page as it is now, in a short printable form."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate("() => {\n" + _axe_source() + "\n;return typeof window.axe;}")
+    return page.evaluate(
+        """async () => {
+            const results = await window.axe.run(document, {resultTypes: ["violations"]});
+            return results.violations.map((v) => ({
+                id: v.id,
+                impact: v.impact,
+                help: v.help,
+                nodes: v.nodes.slice(0, 5).map((n) => ({target: n.target.join(" "), summary: n.failureSummary})),
+            }));
+        }"""
+    )
+
+
+def check(page, label: str, report: dict) -> None:
+    """Runs axe on the current page and stores its violations and console errors under `label`."""
+    page.wait_for_load_state("load")
+    found = axe_violations(page)
+    report[label] = {
+        "url": page.url,
+        "violations": found,
+        "console": list(page.console_errors),
+    }
+    page.console_errors.clear()
+
+
+def assert_accessible(report: dict, allowed_console=()) -> None:
+    blocking = {
+        label: [v for v in entry["violations"] if v["impact"] in BLOCKING] for label, entry in report.items()
+    }
+    console = {
+        label: [e for e in entry["console"] if not any(re.search(p, e) for p in allowed_console)]
+        for label, entry in report.items()
+    }
+    details = json.dumps(report, ensure_ascii=False, indent=2)
+    print("AXEREPORT", json.dumps(report, ensure_ascii=False))
+    assert not any(blocking.values()), f"Violations axe « serious » ou « critical » :\n{details}"
+    assert not any(console.values()), f"Erreurs dans la console du navigateur (CSP ?) :\n{details}"
+
+
+@pytest.mark.browser
+def test_signed_out_pages(page, territory):
+    report = {}
+    page.goto("/connexion/")
+    check(page, "connexion", report)
+
+    submit_password(page, "personne-inconnue@exemple.invalid", "pas le bon")
+    expect(page.get_by_role("alert")).to_be_visible()
+    check(page, "connexion en erreur", report)
+
+    page.goto("/connexion/mot-de-passe-oublie/")
+    check(page, "mot de passe oublié", report)
+
+    page.goto("/page-qui-n-existe-pas/")
+    check(page, "page introuvable (404)", report)
+
+    assert_accessible(report, allowed_console=[r"status of 404"])
+
+
+@pytest.mark.browser
+def test_second_factor_pages(page, territory):
+    report = {}
+    coordinator = with_password(user_with_role(Role.COORDINATOR, territory))
+    submit_password(page, coordinator.email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/connexion/code/$"))
+    check(page, "code de vérification", report)
+
+    page.get_by_label("Code à 6 chiffres").fill("12")
+    page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check(page, "code de vérification en erreur", report)
+
+    # An administrator created without a second factor must enrol one at first sign-in.
+    newcomer = with_password(user_with_role(Role.ADMIN, territory))
+    newcomer.totpdevice_set.all().delete()
+    page.context.clear_cookies()
+    submit_password(page, newcomer.email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/connexion/double-authentification/$"))
+    check(page, "activation de la double authentification", report)
+
+    assert_accessible(report)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", Role.values)
+def test_home_page_of_each_role(page, territory, role):
+    user = with_password(user_with_role(role, territory, first_name="Alex"))
+    sign_in_through_browser(page, user)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bonjour Alex")
+    expect(page.get_by_role("heading", name=Role(role).label)).to_be_visible()
+    report = {}
+    check(page, f"accueil ({role})", report)
+    page.goto(reverse("accounts:account"))
+    check(page, f"mon compte ({role})", report)
+    assert_accessible(report)
+
+
+@pytest.mark.browser
+def test_administration_pages(page, territory):
+    admin = with_password(user_with_role(Role.ADMIN, territory, first_name="Alex"))
+    other = user_with_role(Role.SOCIAL_WORKER, territory)
+    user_with_role(Role.REFERENT, territory, organisation=OrganisationFactory(territory=territory))
+    sign_in_through_browser(page, admin)
+    organisation = other.memberships.first().organisation
+
+    report = {}
+    for label, url in [
+        ("comptes", reverse("administration:users")),
+        ("fiche d'un compte", reverse("administration:user", args=[other.pk])),
+        ("nouveau compte", reverse("administration:user_create")),
+        ("organisations", reverse("administration:organisations")),
+        ("fiche d'une organisation", reverse("administration:organisation", args=[organisation.pk])),
+        ("territoire", reverse("administration:territory")),
+        ("jetons d'API", reverse("administration:tokens")),
+        ("journal des accès", reverse("audit:log")),
+        ("annuaire", reverse("directory")),
+    ]:
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check(page, label, report)
+
+    # A form sent back with errors.
+    page.goto(reverse("administration:user_create"))
+    page.get_by_role("button", name="Créer le compte").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check(page, "nouveau compte en erreur", report)
+
+    assert_accessible(report)
