@@ -6,7 +6,9 @@ does not apply to: the CSP under test stays exactly the production one. Violatio
 """
 
 import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -67,9 +69,35 @@ def assert_accessible(report: dict, allowed_console=()) -> None:
         for label, entry in report.items()
     }
     details = json.dumps(report, ensure_ascii=False, indent=2)
-    print("AXEREPORT", json.dumps(report, ensure_ascii=False))
     assert not any(blocking.values()), f"Violations axe « serious » ou « critical » :\n{details}"
     assert not any(console.values()), f"Erreurs dans la console du navigateur (CSP ?) :\n{details}"
+
+
+def screenshot(page, name: str) -> None:
+    """Full-page screenshot into $LDA_SCREENSHOT_DIR when set, to look at the pages (never committed)."""
+    folder = os.environ.get("LDA_SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_axe_does_find_violations(page):
+    """The check itself works: an image without text alternative and pale text are reported."""
+    page.goto("/connexion/")
+    page.evaluate(
+        """() => {
+            const main = document.querySelector("main");
+            main.appendChild(document.createElement("img"));
+            const pale = document.createElement("p");
+            pale.textContent = "Texte trop pâle";
+            pale.style.color = "#cccccc";
+            main.appendChild(pale);
+        }"""
+    )
+    found = {v["id"]: v["impact"] for v in axe_violations(page)}
+    assert found.get("image-alt") == "critical"
+    assert found.get("color-contrast") == "serious"
 
 
 @pytest.mark.browser
@@ -77,6 +105,7 @@ def test_signed_out_pages(page, territory):
     report = {}
     page.goto("/connexion/")
     check(page, "connexion", report)
+    screenshot(page, "connexion")
 
     submit_password(page, "personne-inconnue@exemple.invalid", "pas le bon")
     expect(page.get_by_role("alert")).to_be_visible()
@@ -98,6 +127,7 @@ def test_second_factor_pages(page, territory):
     submit_password(page, coordinator.email, PASSWORD)
     expect(page).to_have_url(re.compile(r"/connexion/code/$"))
     check(page, "code de vérification", report)
+    screenshot(page, "code")
 
     page.get_by_label("Code à 6 chiffres").fill("12")
     page.get_by_role("button", name="Valider").click()
@@ -111,6 +141,7 @@ def test_second_factor_pages(page, territory):
     submit_password(page, newcomer.email, PASSWORD)
     expect(page).to_have_url(re.compile(r"/connexion/double-authentification/$"))
     check(page, "activation de la double authentification", report)
+    screenshot(page, "activation-double-authentification")
 
     assert_accessible(report)
 
@@ -124,6 +155,7 @@ def test_home_page_of_each_role(page, territory, role):
     expect(page.get_by_role("heading", name=Role(role).label)).to_be_visible()
     report = {}
     check(page, f"accueil ({role})", report)
+    screenshot(page, f"accueil-{role}")
     page.goto(reverse("accounts:account"))
     check(page, f"mon compte ({role})", report)
     assert_accessible(report)
@@ -152,6 +184,7 @@ def test_administration_pages(page, territory):
         page.goto(url)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check(page, label, report)
+        screenshot(page, "admin-" + url.strip("/").replace("/", "-"))
 
     # A form sent back with errors.
     page.goto(reverse("administration:user_create"))

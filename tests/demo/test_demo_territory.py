@@ -206,3 +206,19 @@ def test_demo_totp_is_refused_in_production(demo, settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="production"):
         call_command("demo_totp", "admin@demo.lda.fr", stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_production_unless_asked(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="refusé en production"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Territory.objects.exists()
+
+
+@pytest.mark.django_db
+def test_if_empty_reprints_the_accounts_of_an_existing_demo():
+    call_command("seed_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert "rien n'a été créé" in out.getvalue() and "coordination@demo.lda.fr" in out.getvalue()

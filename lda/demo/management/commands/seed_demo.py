@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from lda.accounts.models import Territory
-from lda.demo.catalogue import DEMO_PASSWORD, DEMO_TERRITORY_NAMES
-from lda.demo.territory import build_demo_territory, reset_demo_territories
+from lda.accounts.models import Membership, Territory
+from lda.accounts.roles import ROLE_RULES
+from lda.demo.catalogue import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TERRITORY_NAMES
+from lda.demo.territory import DemoAccount, build_demo_territory, reset_demo_territories
+from lda.demo.totp import demo_totp_secret_base32
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -29,12 +31,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="Supprime d'abord les territoires de démonstration (hors production)."
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Accepte de créer les comptes de démonstration (mots de passe publics) avec LDA_ENV=production.",
+        )
 
-    def handle(self, *args, seed, scale, if_empty, reset, **options):
+    def handle(self, *args, seed, scale, if_empty, reset, allow_production, **options):
         if scale <= 0:
             raise CommandError("--scale doit être strictement positif.")
+        if settings.PRODUCTION and not allow_production:
+            raise CommandError(
+                "Les comptes de démonstration ont des mots de passe publics : refusé en production "
+                "(ajoutez --allow-production pour un serveur de démonstration)."
+            )
         if if_empty and Territory.objects.exists():
             self.stdout.write("La base contient déjà des données (au moins un territoire) : rien n'a été créé.")
+            existing = self.existing_accounts()
+            if existing:
+                self.stdout.write("")
+                self.print_accounts(existing)
             return
         if reset:
             if settings.PRODUCTION:
@@ -58,8 +74,31 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write("")
+        self.print_accounts(result.accounts)
+
+    def existing_accounts(self) -> list[DemoAccount]:
+        """The documented demo accounts still present in the database, as they are now."""
+        emails = [spec.email for spec in DEMO_ACCOUNTS]
+        memberships = Membership.objects.filter(user__email__in=emails, is_active=True).select_related(
+            "user", "organisation__territory"
+        )
+        by_email = {m.user.email: m for m in memberships}
+        accounts = []
+        for email in emails:
+            membership = by_email.get(email)
+            if membership is None:
+                continue
+            secret = demo_totp_secret_base32(email) if ROLE_RULES[membership.role].requires_totp else None
+            accounts.append(
+                DemoAccount(
+                    email, membership.role, membership.organisation.name, membership.organisation.territory.name, secret
+                )
+            )
+        return accounts
+
+    def print_accounts(self, accounts: list[DemoAccount]) -> None:
         self.stdout.write("Comptes de démonstration :")
-        rows = [[a.email, a.role_label, a.organisation, DEMO_PASSWORD, a.totp_secret or "—"] for a in result.accounts]
+        rows = [[a.email, a.role_label, a.organisation, DEMO_PASSWORD, a.totp_secret or "—"] for a in accounts]
         self.stdout.write(
             format_table(["E-mail", "Rôle", "Organisation", "Mot de passe", "Secret TOTP (base32)"], rows)
         )
