@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from lda.access.querysets import ScopedQuerySet
 from lda.accounts.roles import ROLE_RULES, OrganisationKind, Role
 from lda.core.validators import normalise_digits, validate_departement_code, validate_siren, validate_siret
 
@@ -41,13 +42,6 @@ class Territory(models.Model):
         self.epci_codes = codes
 
 
-class OrganisationQuerySet(models.QuerySet):
-    def for_user(self, user):
-        from lda.access import policy
-
-        return policy.scope(user, self)
-
-
 class Organisation(models.Model):
     territory = models.ForeignKey(
         Territory, verbose_name="territoire", on_delete=models.PROTECT, related_name="organisations"
@@ -61,7 +55,7 @@ class Organisation(models.Model):
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
-    objects = OrganisationQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "organisation"
@@ -77,14 +71,7 @@ class Organisation(models.Model):
         self.siret = normalise_digits(self.siret)
 
 
-class UserQuerySet(models.QuerySet):
-    def for_user(self, user):
-        from lda.access import policy
-
-        return policy.scope(user, self)
-
-
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+class UserManager(BaseUserManager.from_queryset(ScopedQuerySet)):
     use_in_migrations = True
 
     def create_user(self, email, password=None, **fields):
@@ -145,13 +132,6 @@ class User(AbstractBaseUser):
         return max([ROLE_RULES[role].min_password_length for role in self.roles()] or [12])
 
 
-class MembershipQuerySet(models.QuerySet):
-    def for_user(self, user):
-        from lda.access import policy
-
-        return policy.scope(user, self)
-
-
 class Membership(models.Model):
     """A user holding one role in one organisation (and so in that organisation's territory)."""
 
@@ -163,7 +143,7 @@ class Membership(models.Model):
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
-    objects = MembershipQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "rattachement"
@@ -202,13 +182,6 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def for_user(self, user):
-        from lda.access import policy
-
-        return policy.scope(user, self)
-
-
 class ApiToken(models.Model):
     """A secret an organisation's system uses to call the API, acting with one role of that organisation."""
 
@@ -224,7 +197,7 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
     revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
 
-    objects = ApiTokenQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "jeton d'API"

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils import timezone
 
+from lda.access.querysets import ScopedQuerySet
+
 
 class Action(models.TextChoices):
     READ = "read", "Consultation"
@@ -26,12 +28,7 @@ class AppendOnlyError(Exception):
     """The access log is never modified nor deleted by the application."""
 
 
-class AccessLogQuerySet(models.QuerySet):
-    def for_user(self, user):
-        from lda.access import policy
-
-        return policy.scope(user, self)
-
+class AccessLogQuerySet(ScopedQuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("Le journal des accès ne peut pas être modifié.")
 

@@ -91,3 +91,11 @@ def test_users_are_visible_to_their_territorys_administrator_only(users, territo
     assert users[Role.REFERENT] in visible and foreign not in visible
     referent = users[Role.REFERENT]
     assert not policy.scope(referent, User.objects.all()).exists()
+
+
+def test_for_user_is_the_policy(users, territory, other_territory):
+    OrganisationFactory(territory=territory)
+    OrganisationFactory(territory=other_territory)
+    referent = users[Role.REFERENT]
+    assert list(Organisation.objects.for_user(referent)) == list(policy.scope(referent, Organisation.objects.all()))
+    assert not User.objects.for_user(referent).exists()
