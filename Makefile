@@ -6,7 +6,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check --require-hashes
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint lock serve clean
+.PHONY: run test lint lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,8 @@ lint: $(VENV)/.dev
 ## make lock: re-resolve the locked dependencies (needs pip-tools in the venv)
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools
-	cd requirements && ../$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o ../requirements.txt base.in
-	cd requirements && ../$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o ../requirements-dev.txt dev.in
+	cd requirements && ../$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o ../requirements.txt base.in
+	cd requirements && ../$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o ../requirements-dev.txt dev.in
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

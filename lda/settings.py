@@ -23,6 +23,10 @@ if LDA_ENV not in {"development", "production"}:
 PRODUCTION = LDA_ENV == "production"
 
 DEBUG = env_bool("LDA_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "LDA_DEBUG est interdit en production : il afficherait des données dans les pages d'erreur."
+    )
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if PRODUCTION:
@@ -42,6 +46,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "ninja",
     "lda.core",
+    "lda.portal",
     "lda.accounts",
     "lda.audit",
     "lda.administration",
@@ -79,7 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "lda.core.context_processors.navigation",
+                "lda.portal.context_processors.navigation",
             ],
             "string_if_invalid": UNDEFINED if env_bool("LDA_STRICT_TEMPLATES", False) else "",
         },
@@ -188,6 +193,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 # E-mail: printed on the console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")
+if PRODUCTION and not EMAIL_HOST:
+    # Without it, invitation and password links would be printed into the server's logs.
+    raise ImproperlyConfigured("EMAIL_HOST est obligatoire en production (invitations, mots de passe oubliés).")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
@@ -218,4 +226,4 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
-CSRF_FAILURE_VIEW = "lda.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "lda.portal.views.csrf_failure"

@@ -20,7 +20,6 @@ R = Role
 
 # Which roles hold each permission. A permission missing here is held by nobody.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "home.view": ALL_ROLES,
     "directory.view": ALL_ROLES,
     "admin.territory.manage": frozenset({R.ADMIN}),
     "admin.organisations.manage": frozenset({R.ADMIN}),

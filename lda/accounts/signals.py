@@ -2,6 +2,7 @@
 
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.models import Session
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
@@ -13,6 +14,9 @@ def _remember_session(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         if request.session.session_key is None:
             request.session.save()
+        # Forget this user's sessions that have expired since, so the table does not grow.
+        live = Session.objects.filter(session_key=OuterRef("session_key"))
+        UserSession.objects.filter(user=user).exclude(Exists(live)).delete()
         UserSession.objects.get_or_create(user=user, session_key=request.session.session_key)
 
 

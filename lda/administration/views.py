@@ -29,7 +29,8 @@ from lda.administration.forms import (
     UserCreateForm,
     UserEditForm,
 )
-from lda.audit.log import record_read
+from lda.audit.log import record, record_read
+from lda.audit.models import Action
 
 PAGE_SIZE = 50
 
@@ -222,6 +223,10 @@ def user_action(request, pk, action):
         messages.success(request, "Un lien pour choisir un mot de passe a été envoyé.")
     else:
         messages.error(request, "Action inconnue.")
+        return redirect("administration:user", pk=user.pk)
+    # Deactivation is an audited save already; the other actions touch no audited field.
+    if action not in {"desactiver", "reactiver"}:
+        record(Action.UPDATE, subject=request, object_type="user", object_id=user.pk, section=action)
     return redirect("administration:user", pk=user.pk)
 
 

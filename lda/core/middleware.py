@@ -5,6 +5,8 @@ import logging
 import re
 import uuid
 
+from django.conf import settings
+
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _request: contextvars.ContextVar = contextvars.ContextVar("request", default=None)
 _VALID_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -26,7 +28,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
+        # Only a reverse proxy we sit behind may choose the id; a client's header is ignored.
+        incoming = request.headers.get("X-Request-ID", "") if settings.SECURE_PROXY_SSL_HEADER else ""
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = _request_id.set(request_id)

@@ -148,3 +148,14 @@ def test_pages_issue_the_same_number_of_queries_for_5_or_40_rows(admin_client, t
     many = _queries(admin_client, reverse(url_name))
     assert many == few, f"{url_name} : {few} requêtes pour 5 lignes, {many} pour 40"
     assert many <= 20
+
+
+@pytest.mark.parametrize("action", ["debloquer", "reinitialiser-double-authentification", "inviter", "desactiver"])
+def test_every_action_on_an_account_is_logged(admin_client, users, action):
+    from lda.audit.models import AccessLog
+
+    target = users[Role.REFERENT]
+    admin_client.post(reverse("administration:user_action", args=[target.pk, action]))
+    admin = users[Role.ADMIN]
+    events = AccessLog.objects.filter(action="update", object_type="user", object_id=str(target.pk), user_id=admin.pk)
+    assert events.count() == 1

@@ -6,18 +6,13 @@ LDA_REQUIRE_BROWSER=1 (set by CI): then they fail, so the tier can never vanish 
 """
 
 import os
-import re
 from pathlib import Path
 
-# Playwright's sync API runs an event loop in this thread: Django would refuse ORM calls.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+import pytest
 
-import pytest  # noqa: E402
-from django_otp.oath import totp  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+from tests.browser.helpers import AXE
 
 CHROMIUM = Path(os.environ.get("LDA_CHROMIUM", "/usr/bin/chromium"))
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -28,7 +23,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORD = "un mot de passe de test assez long"
 TIMEOUT_MS = 10_000
 
 
@@ -53,8 +47,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the tests of this folder, closed before the rest of the suite goes on."""
     missing = _missing()
     if missing:
         reason = "Tests navigateur impossibles : " + " ; ".join(missing) + "."
@@ -63,10 +58,20 @@ def browser():
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop running in this thread while it is open, and Django
+    # refuses ORM calls under a running loop: allow them, only for as long as the browser is open.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -80,31 +85,3 @@ def page(browser, live_server):
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
     yield page
     context.close()
-
-
-def current_code(user) -> str:
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    return f"{totp(device.bin_key):06d}"
-
-
-def with_password(user, password: str = PASSWORD):
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    return user
-
-
-def submit_password(page, email: str, password: str) -> None:
-    page.goto("/connexion/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe", exact=False).fill(password)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-
-
-def sign_in_through_browser(page, user, password: str = PASSWORD) -> None:
-    """The real journey: password, then the code when the account has a second factor."""
-    submit_password(page, user.email, password)
-    if re.search(r"/connexion/code/$", page.url):
-        page.get_by_label("Code à 6 chiffres").fill(current_code(user))
-        page.get_by_role("button", name="Valider").click()
-        page.wait_for_url(re.compile(r"/$"))

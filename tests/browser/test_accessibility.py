@@ -15,7 +15,15 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from lda.accounts.roles import Role
-from tests.browser.conftest import AXE, PASSWORD, sign_in_through_browser, submit_password, with_password
+from tests.browser.helpers import (
+    AXE,
+    PASSWORD,
+    click_and_wait_for_new_page,
+    sign_in_through_browser,
+    submit_code,
+    submit_password,
+    with_password,
+)
 from tests.factories import OrganisationFactory, user_with_role
 
 pytestmark = pytest.mark.browser
@@ -48,29 +56,50 @@ def axe_violations(page) -> list[dict]:
     )
 
 
+LAYOUT_PROBLEMS = """() => {
+    const problems = [];
+    const root = document.documentElement;
+    if (root.scrollWidth > window.innerWidth) {
+        problems.push(`défilement horizontal : ${root.scrollWidth} px pour ${window.innerWidth} px`);
+    }
+    const main = document.querySelector("main");
+    if (main && main.scrollHeight > main.clientHeight + 1) {
+        problems.push(`contenu débordant de <main> sur le pied de page : ${main.scrollHeight} px pour ${main.clientHeight} px`);
+    }
+    document.querySelectorAll("main img").forEach((img) => {
+        if (!img.complete || img.naturalWidth === 0) { problems.push(`image non affichée : ${img.alt}`); }
+    });
+    return problems;
+}"""
+
+
 def check(page, label: str, report: dict) -> None:
-    """Runs axe on the current page and stores its violations and console errors under `label`."""
+    """Runs axe on the current page and stores its violations, console errors and layout problems."""
     page.wait_for_load_state("load")
     found = axe_violations(page)
     report[label] = {
         "url": page.url,
         "violations": found,
         "console": list(page.console_errors),
+        "layout": page.evaluate(LAYOUT_PROBLEMS),
     }
     page.console_errors.clear()
 
 
-def assert_accessible(report: dict, allowed_console=()) -> None:
-    blocking = {
-        label: [v for v in entry["violations"] if v["impact"] in BLOCKING] for label, entry in report.items()
-    }
+def assert_accessible(report: dict, allowed_console=(), allowed_layout=()) -> None:
+    blocking = {label: [v for v in entry["violations"] if v["impact"] in BLOCKING] for label, entry in report.items()}
     console = {
         label: [e for e in entry["console"] if not any(re.search(p, e) for p in allowed_console)]
+        for label, entry in report.items()
+    }
+    layout = {
+        label: [p for p in entry["layout"] if not any(re.search(a, p) for a in allowed_layout)]
         for label, entry in report.items()
     }
     details = json.dumps(report, ensure_ascii=False, indent=2)
     assert not any(blocking.values()), f"Violations axe « serious » ou « critical » :\n{details}"
     assert not any(console.values()), f"Erreurs dans la console du navigateur (CSP ?) :\n{details}"
+    assert not any(layout.values()), f"Mise en page cassée :\n{details}"
 
 
 def screenshot(page, name: str) -> None:
@@ -129,8 +158,7 @@ def test_second_factor_pages(page, territory):
     check(page, "code de vérification", report)
     screenshot(page, "code")
 
-    page.get_by_label("Code à 6 chiffres").fill("12")
-    page.get_by_role("button", name="Valider").click()
+    submit_code(page, "12")
     expect(page.get_by_role("alert")).to_be_visible()
     check(page, "code de vérification en erreur", report)
 
@@ -143,7 +171,23 @@ def test_second_factor_pages(page, territory):
     check(page, "activation de la double authentification", report)
     screenshot(page, "activation-double-authentification")
 
-    assert_accessible(report)
+    # The QR code is checked on its own below (known bug), not here.
+    assert_accessible(report, allowed_layout=[r"^image non affichée : Code QR"])
+
+
+@pytest.mark.browser
+@pytest.mark.xfail(
+    strict=True,
+    reason="Bogue connu : lda/accounts/views.py::_qr_data_uri encode un SVG sans xmlns (segno svg_inline), "
+    "que le navigateur n'affiche pas en <img>. Retirer ce xfail une fois corrigé (svg_data_uri).",
+)
+def test_enrolment_qr_code_is_displayed(page, territory):
+    newcomer = with_password(user_with_role(Role.COORDINATOR, territory))
+    newcomer.totpdevice_set.all().delete()
+    submit_password(page, newcomer.email, PASSWORD)
+    qr = page.get_by_role("img", name="Code QR à scanner avec votre application d'authentification")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "le code QR ne s'affiche pas"
 
 
 @pytest.mark.browser
@@ -168,8 +212,12 @@ def test_administration_pages(page, territory):
     user_with_role(Role.REFERENT, territory, organisation=OrganisationFactory(territory=territory))
     sign_in_through_browser(page, admin)
     organisation = other.memberships.first().organisation
-
     report = {}
+    for width in (1280, 1024):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto("/")
+        check(page, f"accueil administration ({width} px)", report)
+    page.set_viewport_size({"width": 1280, "height": 900})
     for label, url in [
         ("comptes", reverse("administration:users")),
         ("fiche d'un compte", reverse("administration:user", args=[other.pk])),
@@ -188,7 +236,7 @@ def test_administration_pages(page, territory):
 
     # A form sent back with errors.
     page.goto(reverse("administration:user_create"))
-    page.get_by_role("button", name="Créer le compte").click()
+    click_and_wait_for_new_page(page, page.get_by_role("button", name="Créer le compte"))
     expect(page.get_by_role("alert")).to_be_visible()
     check(page, "nouveau compte en erreur", report)
 

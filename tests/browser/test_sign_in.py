@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from lda.accounts.forms import GENERIC_FAILURE
 from lda.accounts.roles import Role
-from tests.browser.conftest import PASSWORD, current_code, submit_password, with_password
+from tests.browser.helpers import PASSWORD, current_code, submit_code, submit_password, with_password
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.browser
@@ -24,8 +24,7 @@ def test_coordinator_signs_in_with_password_then_totp_code(page, territory):
 
     expect(page).to_have_url(CODE_PAGE)
     expect(page.get_by_role("heading", level=1)).to_have_text("Code de vérification")
-    page.get_by_label("Code à 6 chiffres").fill(current_code(coordinator))
-    page.get_by_role("button", name="Valider").click()
+    submit_code(page, current_code(coordinator))
 
     expect(page).to_have_url(HOME)
     expect(page.get_by_role("heading", level=1)).to_have_text("Bonjour Dominique")
@@ -41,8 +40,7 @@ def test_wrong_totp_code_keeps_the_coordinator_on_the_code_page(page, territory)
     wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
 
     submit_password(page, coordinator.email, PASSWORD)
-    page.get_by_label("Code à 6 chiffres").fill(wrong)
-    page.get_by_role("button", name="Valider").click()
+    submit_code(page, wrong)
 
     expect(page).to_have_url(CODE_PAGE)
     expect(page.get_by_role("alert")).to_contain_text("Ce code n'est pas valide ou a expiré")
@@ -76,11 +74,11 @@ def test_locked_account_is_refused_with_the_same_message_as_an_unknown_address(p
     unknown_address_message = page.get_by_role("alert").inner_text()
     assert GENERIC_FAILURE in unknown_address_message
 
-    for attempt in range(10):
+    for attempt in range(1, 11):
         submit_password(page, referent.email, f"mauvais mot de passe n° {attempt}")
         expect(page.get_by_role("alert")).to_have_text(unknown_address_message)
-    referent.refresh_from_db()
-    assert referent.locked_until is not None
+        referent.refresh_from_db()
+        assert (referent.locked_until is not None) == (attempt == 10), f"après {attempt} échecs"
 
     submit_password(page, referent.email, PASSWORD)
 

@@ -51,6 +51,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "SECRET_KEY": "z8!qL2-production-like-secret-key-for-the-deploy-check-0123456789",
         "ALLOWED_HOSTS": "lda.exemple.fr",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "EMAIL_HOST": "smtp.exemple.fr",
         "DJANGO_SETTINGS_MODULE": "lda.settings",
     }
     result = subprocess.run(
@@ -64,12 +65,32 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    env = {**os.environ, "LDA_ENV": "production", "SECRET_KEY": "", "DJANGO_SETTINGS_MODULE": "lda.settings"}
+@pytest.mark.parametrize(
+    ("missing", "overrides"),
+    [("SECRET_KEY", {"SECRET_KEY": ""}), ("LDA_DEBUG", {"LDA_DEBUG": "true"}), ("EMAIL_HOST", {"EMAIL_HOST": ""})],
+)
+def test_production_refuses_to_start_when_unsafe(tmp_path, missing, overrides):
+    env = {
+        **os.environ,
+        "LDA_ENV": "production",
+        "SECRET_KEY": "z8!qL2-production-like-secret-key-for-the-deploy-check-0123456789",
+        "EMAIL_HOST": "smtp.exemple.fr",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "lda.settings",
+        **overrides,
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
-    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+    assert result.returncode != 0 and missing in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_client_cannot_choose_its_request_id(client, settings):
+    chosen = "client-chosen-id-1234"
+    assert client.get(reverse("accounts:login"), HTTP_X_REQUEST_ID=chosen)["X-Request-ID"] != chosen
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert client.get(reverse("accounts:login"), HTTP_X_REQUEST_ID=chosen)["X-Request-ID"] == chosen
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+33 6", "-2", "@SUM(A1)", "\tx"])

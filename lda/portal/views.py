@@ -10,7 +10,7 @@ from lda.access.policy import actor_for, scope
 from lda.accounts.models import Organisation, User
 from lda.accounts.roles import ROLE_RULES, OrganisationKind, Role
 from lda.audit.models import AccessLog
-from lda.core.navigation import SECTIONS
+from lda.portal.navigation import SECTIONS
 
 
 @signed_in
@@ -40,7 +40,7 @@ def home(request):
             inactive=Count("id", filter=Q(is_active=False), distinct=True),
         )
         context["recent_refusals"] = scope(request.user, AccessLog.objects.filter(action="denied")).count()
-    return render(request, "core/home.html", context)
+    return render(request, "portal/home.html", context)
 
 
 @permission("directory.view")
@@ -51,7 +51,7 @@ def directory(request):
         organisations = organisations.filter(kind=kind)
     return render(
         request,
-        "core/directory.html",
+        "portal/directory.html",
         {"organisations": organisations.order_by("kind", "name"), "kinds": OrganisationKind.choices, "kind": kind},
     )
 

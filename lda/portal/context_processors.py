@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from lda.access.policy import actor_for
-from lda.core.navigation import SECTIONS
+from lda.portal.navigation import SECTIONS
 
 
 def navigation(request):
