@@ -56,7 +56,9 @@ def browser():
         if os.environ.get("LDA_REQUIRE_BROWSER") == "1":
             pytest.fail(reason + " LDA_REQUIRE_BROWSER=1 les rend obligatoires.", pytrace=False)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
     # Playwright's sync API keeps an event loop running in this thread while it is open, and Django
     # refuses ORM calls under a running loop: allow them, only for as long as the browser is open.

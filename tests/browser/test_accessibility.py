@@ -176,11 +176,6 @@ def test_second_factor_pages(page, territory):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bogue connu : lda/accounts/views.py::_qr_data_uri encode un SVG sans xmlns (segno svg_inline), "
-    "que le navigateur n'affiche pas en <img>. Retirer ce xfail une fois corrigé (svg_data_uri).",
-)
 def test_enrolment_qr_code_is_displayed(page, territory):
     newcomer = with_password(user_with_role(Role.COORDINATOR, territory))
     newcomer.totpdevice_set.all().delete()
