@@ -5,6 +5,7 @@ server sets LDA_ENV=production, which turns on every transport-security setting 
 real secret key.
 """
 
+import json
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "lda.accounts.proconnect.ProConnectSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lda.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -120,6 +122,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "lda.accounts.passwords.FrenchCommonPasswordValidator"},
 ]
+# ProConnect (the State's OpenID Connect federation): on when the territory sets a client id.
+PROCONNECT_CLIENT_ID = env_str("PROCONNECT_CLIENT_ID")
+PROCONNECT_ENABLED = bool(PROCONNECT_CLIENT_ID)
+# Two-factor levels accepted in the ID token's `acr` claim (re-checked server-side).
+PROCONNECT_ACR_VALUES = env_list(
+    "PROCONNECT_ACR_VALUES",
+    "eidas2,eidas3,https://proconnect.gouv.fr/assurance/self-asserted-2fa,"
+    "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+)
+if PROCONNECT_ENABLED:
+    PROCONNECT_URL = env_str("PROCONNECT_URL").rstrip("/")
+    if not PROCONNECT_URL:
+        raise ImproperlyConfigured("PROCONNECT_URL est obligatoire quand PROCONNECT_CLIENT_ID est renseigné.")
+    AUTHENTICATION_BACKENDS.append("lda.accounts.proconnect.ProConnectBackend")
+    OIDC_RP_CLIENT_ID = PROCONNECT_CLIENT_ID
+    OIDC_RP_CLIENT_SECRET = env_str("PROCONNECT_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = f"{PROCONNECT_URL}/authorize"
+    OIDC_OP_TOKEN_ENDPOINT = f"{PROCONNECT_URL}/token"
+    OIDC_OP_USER_ENDPOINT = f"{PROCONNECT_URL}/userinfo"
+    OIDC_OP_JWKS_ENDPOINT = f"{PROCONNECT_URL}/jwks"
+OIDC_RP_SIGN_ALGO = env_str("PROCONNECT_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email given_name usual_name siret"
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect_callback"
+OIDC_TIMEOUT = 10
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {
+    "claims": json.dumps({"id_token": {"acr": {"essential": True, "values": PROCONNECT_ACR_VALUES}}})
+}
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

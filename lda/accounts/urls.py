@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from lda.access.decorators import public
-from lda.accounts import views
+from lda.accounts import proconnect, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("deconnexion/", views.sign_out, name="logout"),
     path("reauthentification/", views.reauthenticate, name="reauthenticate"),
     path("compte/", views.account, name="account"),
+    path("connexion/proconnect/", proconnect.start, name="proconnect_login"),
+    path("connexion/proconnect/retour/", proconnect.callback, name="proconnect_callback"),
 ]
 
 # Forgotten password and invitations: Django's token views, in our templates, reachable signed out.

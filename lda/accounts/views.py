@@ -50,7 +50,8 @@ def sign_in(request):
             request.session.cycle_key()
             signin.complete(request, user)
             return redirect(next_url)
-    return render(request, "accounts/sign_in.html", {"form": form, "next": request.GET.get("next", "")})
+    context = {"form": form, "next": request.GET.get("next", ""), "proconnect": settings.PROCONNECT_ENABLED}
+    return render(request, "accounts/sign_in.html", context)
 
 
 @public

@@ -37,6 +37,9 @@ MATRIX = {
     "accounts:enrol_second_factor": ("get", everyone(302)),
     "accounts:logout": ("post", everyone(302)),
     "accounts:reauthenticate": ("get", everyone(200)),
+    # ProConnect is off unless the territory configures it (tests/accounts/test_proconnect.py).
+    "accounts:proconnect_login": ("get", everyone(404, anonymous=404)),
+    "accounts:proconnect_callback": ("get", everyone(404, anonymous=404)),
     "accounts:account": ("get", everyone(200)),
     "accounts:password_reset": ("get", everyone(200, anonymous=200)),
     "accounts:password_reset_done": ("get", everyone(200, anonymous=200)),
