@@ -7,7 +7,7 @@ shown to anyone: `scope` raises rather than return everything.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
@@ -46,7 +46,6 @@ class Actor:
     grants: tuple[Grant, ...] = ()
     token_id: int | None = None
     pending_second_factor: bool = False
-    _roles: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def is_anonymous(self) -> bool:
@@ -75,10 +74,6 @@ class Actor:
     def organisations(self, permission: str) -> set[int]:
         allowed = PERMISSIONS.get(permission, frozenset())
         return {g.organisation_id for g in self.grants if g.role in allowed}
-
-    @property
-    def sees_names(self) -> bool:
-        return any(ROLE_RULES[g.role].sees_names for g in self.grants)
 
 
 ANONYMOUS = Actor()

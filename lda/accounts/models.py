@@ -9,8 +9,8 @@ from django.db import models
 from django.utils import timezone
 
 from lda.access.querysets import ScopedQuerySet
-from lda.accounts.roles import ROLE_RULES, OrganisationKind, Role
-from lda.core.validators import normalise_digits, validate_departement_code, validate_siren, validate_siret
+from lda.accounts.roles import ROLE_RULES, OrganisationKind, Role, role_refusal
+from lda.core.validators import clean_epci_codes, normalise_digits, validate_departement_code, validate_siret
 
 
 class Territory(models.Model):
@@ -33,13 +33,10 @@ class Territory(models.Model):
         return self.name
 
     def clean(self):
-        codes = []
-        for code in self.epci_codes or []:
-            validate_siren(str(code))
-            codes.append(normalise_digits(str(code)))
-        if len(set(codes)) != len(codes):
-            raise ValidationError({"epci_codes": "Un même EPCI est cité deux fois."})
-        self.epci_codes = codes
+        try:
+            self.epci_codes = clean_epci_codes(self.epci_codes)
+        except ValidationError as error:
+            raise ValidationError({"epci_codes": error.messages}) from error
 
 
 class Organisation(models.Model):
@@ -157,14 +154,9 @@ class Membership(models.Model):
 
     def clean(self):
         if self.role and self.organisation_id:
-            allowed = ROLE_RULES[self.role].organisation_kinds
-            if self.organisation.kind not in allowed:
-                raise ValidationError(
-                    {
-                        "role": f"Le rôle « {Role(self.role).label} » n'existe pas dans une organisation de type "
-                        f"« {self.organisation.get_kind_display()} »."
-                    }
-                )
+            refusal = role_refusal(self.role, self.organisation)
+            if refusal:
+                raise ValidationError({"role": refusal})
 
 
 class UserSession(models.Model):

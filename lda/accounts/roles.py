@@ -84,3 +84,13 @@ ROLE_RULES: dict[str, RoleRules] = {
 
 def role_label(role: str) -> str:
     return Role(role).label
+
+
+def role_refusal(role: str, organisation) -> str | None:
+    """Why `role` cannot be held in `organisation`, in French; None when it can."""
+    if organisation.kind in ROLE_RULES[role].organisation_kinds:
+        return None
+    return (
+        f"Le rôle « {Role(role).label} » n'existe pas dans une organisation de type "
+        f"« {organisation.get_kind_display()} »."
+    )

@@ -2,6 +2,7 @@
 
 import base64
 import time
+from functools import wraps
 from urllib.parse import urlencode
 
 import segno
@@ -141,15 +142,12 @@ def reauthenticate(request):
 def recent_authentication_required(view):
     """Bulk exports and protected files ask for the password again after 15 minutes (spec 6)."""
 
+    @wraps(view)  # keeps the view's access declaration (lda_access)
     def wrapper(request, *args, **kwargs):
         if not signin.recently_authenticated(request):
             return redirect(reverse("accounts:reauthenticate") + "?" + urlencode({"next": request.get_full_path()}))
         return view(request, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__wrapped__ = view
-    if hasattr(view, "lda_access"):
-        wrapper.lda_access = view.lda_access
     return wrapper
 
 

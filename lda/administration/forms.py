@@ -2,8 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from lda.accounts.models import ApiToken, Membership, Organisation, Territory, User
-from lda.accounts.roles import ROLE_RULES, Role
-from lda.core.validators import normalise_digits, validate_siren
+from lda.accounts.roles import Role, role_refusal
+from lda.core.validators import clean_epci_codes, normalise_digits
 
 
 class TerritoryForm(forms.ModelForm):
@@ -22,12 +22,7 @@ class TerritoryForm(forms.ModelForm):
         self.fields["epci_codes"].initial = ", ".join(self.instance.epci_codes or [])
 
     def clean_epci_codes(self):
-        codes = [normalise_digits(c) for c in self.cleaned_data["epci_codes"].split(",") if c.strip()]
-        for code in codes:
-            validate_siren(code)
-        if len(set(codes)) != len(codes):
-            raise ValidationError("Un même EPCI est cité deux fois.")
-        return codes
+        return clean_epci_codes(self.cleaned_data["epci_codes"].split(","))
 
     def save(self, commit=True):
         self.instance.epci_codes = self.cleaned_data["epci_codes"]
@@ -72,12 +67,9 @@ class _RoleInOrganisation(forms.Form):
     def clean(self):
         cleaned = super().clean()
         organisation, role = cleaned.get("organisation"), cleaned.get("role")
-        if organisation and role and organisation.kind not in ROLE_RULES[role].organisation_kinds:
-            self.add_error(
-                "role",
-                f"Le rôle « {Role(role).label} » n'existe pas dans une organisation de type "
-                f"« {organisation.get_kind_display()} ».",
-            )
+        refusal = role_refusal(role, organisation) if organisation and role else None
+        if refusal:
+            self.add_error("role", refusal)
         return cleaned
 
 

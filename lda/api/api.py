@@ -5,7 +5,7 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from lda.access.policy import scope
+from lda.access.policy import get_or_404, scope
 from lda.accounts.models import Organisation, Territory
 from lda.accounts.roles import Role
 from lda.api.auth import OrganisationToken, api_permission
@@ -121,8 +121,6 @@ def organisations(request):
 @v1.get("/organisations/{organisation_id}", response=OrganisationOut, summary="Une organisation")
 @api_permission("directory.view")
 def organisation(request, organisation_id: int):
-    from lda.access.policy import get_or_404
-
     return get_or_404(request.actor, Organisation.objects.all(), pk=organisation_id)
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime, time
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -117,8 +118,6 @@ def export(request):
 def consultations(request, object_type, pk):
     fetch = CONSULTABLE.get(object_type)
     if fetch is None:
-        from django.http import Http404
-
         raise Http404
     obj = fetch(request.user, pk)
     rows = AccessLog.objects.filter(object_type=obj._meta.model_name, object_id=str(obj.pk), action=Action.READ)

@@ -48,6 +48,16 @@ def validate_siren(value: str) -> None:
         raise ValidationError(f"Le code SIREN {digits} n'est pas valide (clé de contrôle).", code="siren_key")
 
 
+def clean_epci_codes(codes) -> list[str]:
+    """EPCI SIREN codes, normalised to 9 digits, each valid and cited once."""
+    cleaned = [normalise_digits(str(code)) for code in codes or [] if str(code).strip()]
+    for code in cleaned:
+        validate_siren(code)
+    if len(set(cleaned)) != len(cleaned):
+        raise ValidationError("Un même EPCI est cité deux fois.", code="epci_duplicate")
+    return cleaned
+
+
 # Départements: 01–19, 2A, 2B, 21–95, and overseas 971–976.
 _DEPARTEMENT = re.compile(r"^(0[1-9]|1[0-9]|2[AB]|2[1-9]|[3-8][0-9]|9[0-5]|97[1-6])$")
 

@@ -63,18 +63,14 @@ def test_an_administrator_cannot_create_in_another_territory(admin_client, other
     assert not Organisation.objects.filter(name="Intrus").exists()
 
 
+def _create_account(client, email, organisation, role):
+    data = {"email": email, "first_name": "Inès", "last_name": "Benali", "organisation": organisation.pk, "role": role}
+    return client.post(reverse("administration:user_create"), data)
+
+
 def test_creating_an_account_creates_its_membership_and_sends_an_invitation(admin_client, territory, mailoutbox):
     siao = OrganisationFactory(territory=territory, kind=OrganisationKind.SIAO)
-    response = admin_client.post(
-        reverse("administration:user_create"),
-        {
-            "email": "Nouvelle.Referente@SIAO.invalid",
-            "first_name": "Inès",
-            "last_name": "Benali",
-            "organisation": siao.pk,
-            "role": Role.REFERENT,
-        },
-    )
+    response = _create_account(admin_client, "Nouvelle.Referente@SIAO.invalid", siao, Role.REFERENT)
     assert response.status_code == 302
     user = User.objects.get(email="nouvelle.referente@siao.invalid")
     assert not user.has_usable_password()
@@ -84,16 +80,7 @@ def test_creating_an_account_creates_its_membership_and_sends_an_invitation(admi
 
 def test_a_role_that_does_not_exist_in_that_kind_of_organisation_is_refused(admin_client, territory):
     landlord = OrganisationFactory(territory=territory, kind=OrganisationKind.SOCIAL_LANDLORD)
-    response = admin_client.post(
-        reverse("administration:user_create"),
-        {
-            "email": "x@bailleur.invalid",
-            "first_name": "Jean",
-            "last_name": "Martin",
-            "organisation": landlord.pk,
-            "role": Role.REFERENT,
-        },
-    )
+    response = _create_account(admin_client, "x@bailleur.invalid", landlord, Role.REFERENT)
     assert response.status_code == 200
     assert "n&#x27;existe pas dans une organisation de type" in response.content.decode()
     assert not User.objects.filter(email="x@bailleur.invalid").exists()

@@ -125,3 +125,11 @@ def test_the_admin_sees_only_their_territorys_log(users, client, other_territory
     sign_in(client, users[Role.ADMIN])
     page = client.get(reverse("audit:log")).content.decode()
     assert "Étrangère" not in page
+
+
+@pytest.mark.parametrize(("protected", "days"), [(False, 365), (True, 3 * 365)])
+def test_events_are_kept_12_months_or_3_years_for_protected_files(protected, days):
+    from lda.audit.log import record
+
+    event = record("read", object_type="user", object_id=1, protected=protected)
+    assert (event.keep_until - event.at).days == days

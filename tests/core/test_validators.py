@@ -45,6 +45,14 @@ def test_la_poste_establishments_follow_their_own_rule():
     assert not luhn_ok("35600000000010")
 
 
+def test_epci_lists_are_normalised_and_cited_once():
+    from lda.core.validators import clean_epci_codes
+
+    assert clean_epci_codes([" 200 054 807", ""]) == ["200054807"]
+    with pytest.raises(ValidationError, match="deux fois"):
+        clean_epci_codes(["200054807", "200 054 807"])
+
+
 def test_epci_siren():
     validate_siren("200054807")  # Métropole d'Aix-Marseille-Provence
     with pytest.raises(ValidationError):
