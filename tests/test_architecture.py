@@ -9,7 +9,7 @@ CORE = {"core"}
 FOUNDATION = {"accounts", "access", "audit"}
 SHELLS = {"portal", "administration", "api"}
 # Domain apps (households, measures, housing…) go here as they arrive: core + foundation only.
-DOMAIN: set[str] = set()
+DOMAIN: set[str] = {"households"}
 DEMO = {"demo"}
 
 ALLOWED = {

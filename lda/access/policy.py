@@ -28,6 +28,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({R.ADMIN}),
     "audit.consultations": frozenset({R.ADMIN, R.COORDINATOR, R.REFERENT}),
     "api.me": ALL_ROLES,
+    # The by-name list (spec 1). Rows are further scoped by `lda/households/scopes.py`.
+    "households.view": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER}),
+    "households.edit": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER}),
+    "households.export": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER}),
+    "households.caseload": frozenset({R.REFERENT, R.SOCIAL_WORKER}),
+    "households.exit": frozenset({R.COORDINATOR, R.REFERENT}),
+    "households.merge": frozenset({R.COORDINATOR}),
+    "households.import": frozenset({R.COORDINATOR, R.REFERENT}),
+    # Any partner organisation may refer a household (fiche saisine); the coordinator decides.
+    "referrals.create": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.LANDLORD, R.PREVENTION_AGENT}),
+    "referrals.decide": frozenset({R.COORDINATOR}),
+    # Figures: names never appear; roles that may not see names get suppressed small counts.
+    "households.figures": frozenset({R.COORDINATOR, R.STATE_AGENT, R.OBSERVER}),
+    "commissions.view": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.LANDLORD, R.PREVENTION_AGENT}),
+    "commissions.manage": frozenset({R.COORDINATOR}),
+    "commitments.update": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.LANDLORD, R.PREVENTION_AGENT}),
 }
 
 
