@@ -176,6 +176,9 @@ class Resource(models.Model):
         verbose_name = "ressource"
         ordering = ["pk"]
 
+    def __str__(self):
+        return self.get_kind_display()
+
     @property
     def rights_open(self) -> bool:
         return self.opened_on is not None
@@ -199,6 +202,9 @@ class Need(models.Model):
         verbose_name = "besoin"
         ordering = ["kind"]
         constraints = [models.UniqueConstraint(fields=["household", "kind"], name="need_unique_kind")]
+
+    def __str__(self):
+        return self.get_kind_display()
 
     @property
     def sensitive(self) -> str | None:
@@ -227,6 +233,9 @@ class LivingSituation(models.Model):
         verbose_name = "situation de logement"
         ordering = ["-started_on", "-pk"]
         indexes = [models.Index(fields=["household", "started_on"], name="situation_history_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} depuis le {self.started_on:%d/%m/%Y}"
 
     @property
     def sensitive(self) -> str | None:
@@ -258,6 +267,9 @@ class Episode(models.Model):
         ordering = ["household", "number"]
         constraints = [models.UniqueConstraint(fields=["household", "number"], name="episode_number_unique")]
 
+    def __str__(self):
+        return f"Épisode {self.number}"
+
 
 class Referral(models.Model):
     """A fiche saisine: a partner refers a new or an existing household to the platform."""
@@ -285,6 +297,9 @@ class Referral(models.Model):
         ordering = ["-received_on", "-pk"]
         indexes = [models.Index(fields=["territory", "status"], name="referral_queue_idx")]
 
+    def __str__(self):
+        return f"Saisine du {self.received_on:%d/%m/%Y}"
+
 
 class Orientation(models.Model):
     """The study's decision (spec 1): what is mobilised, or why not, and how long it took."""
@@ -311,6 +326,9 @@ class Orientation(models.Model):
     class Meta:
         verbose_name = "orientation"
         ordering = ["-decided_on", "-pk"]
+
+    def __str__(self):
+        return self.get_decision_display()
 
 
 class Commission(models.Model):
@@ -354,6 +372,9 @@ class CommissionCase(models.Model):
         ordering = ["order", "pk"]
         constraints = [models.UniqueConstraint(fields=["commission", "household"], name="commission_case_unique")]
 
+    def __str__(self):
+        return f"Situation {self.order}"
+
 
 class Commitment(models.Model):
     """What one partner commits to do for a case ("each contributes part of the answer")."""
@@ -383,6 +404,9 @@ class Commitment(models.Model):
         verbose_name = "engagement"
         ordering = ["due_on", "pk"]
 
+    def __str__(self):
+        return self.action
+
     def clean(self):
         if self.done_on and self.status != codes.CommitmentStatus.DONE:
             raise ValidationError({"done_on": "Une date de réalisation n'a de sens que pour un engagement réalisé."})
@@ -408,6 +432,9 @@ class MergeRecord(models.Model):
     class Meta:
         verbose_name = "fusion"
         ordering = ["-performed_at"]
+
+    def __str__(self):
+        return f"Fusion {self.kept_id} ← {self.merged_id}"
 
 
 class EventKind(models.TextChoices):
@@ -466,6 +493,9 @@ class HouseholdEvent(models.Model):
             models.Index(fields=["household", "occurred_on"], name="event_timeline_idx"),
             models.Index(fields=["territory", "kind", "occurred_on"], name="event_figures_idx"),
         ]
+
+    def __str__(self):
+        return self.get_kind_display()
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
