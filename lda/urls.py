@@ -10,6 +10,11 @@ urlpatterns = [
     path("", include("lda.accounts.urls")),
     path("administration/", include("lda.administration.urls")),
     path("audit/", include("lda.audit.urls")),
+    path("menages/", include("lda.households.urls")),
+    path("commissions/", include("lda.households.commission_urls")),
+    path("imports/", include("lda.households.import_urls")),
+    path("chiffres/", include("lda.households.figures_urls")),
+    path("fusions/", include("lda.households.merge_urls")),
     path("api/", api.urls),
 ]
 

@@ -9,20 +9,10 @@ from django.urls import reverse
 
 from lda.accounts.models import ApiToken, Membership
 from lda.accounts.roles import Role
+from tests.access.matrix import extensions
+from tests.access.matrix_helpers import LOGIN, ROLES, everyone, only
 from tests.factories import OrganisationFactory, user_with_role
 from tests.urls_inventory import all_patterns
-
-ROLES = ["anonymous", *Role.values]
-LOGIN = 302  # anonymous users are sent to the sign-in page
-
-
-def everyone(code, anonymous=LOGIN):
-    return {"anonymous": anonymous, **{r: code for r in Role.values}}
-
-
-def only(allowed: dict, others=403, anonymous=LOGIN):
-    return {"anonymous": anonymous, **{r: allowed.get(r, others) for r in Role.values}}
-
 
 ADMIN = {Role.ADMIN: 200}
 ADMIN_POST = {Role.ADMIN: 302}
@@ -83,6 +73,11 @@ ELSEWHERE = {
     "api:organisation": 404,
 }
 
+EXTENSIONS = list(extensions())
+for _module in EXTENSIONS:
+    MATRIX.update(_module.ROWS)
+    ELSEWHERE.update(_module.ELSEWHERE)
+
 
 def test_every_url_has_a_row():
     names = {name for _, name, _ in all_patterns()}
@@ -95,13 +90,13 @@ def test_every_url_has_a_row():
         assert set(expected) == set(ROLES), f"{name} : une réponse attendue par rôle"
 
 
-def _objects(territory, where):
+def _objects(territory, where, users):
     """Objects named by URL arguments, in `territory` (ours) or in another one."""
     organisation = OrganisationFactory(territory=where)
     target = user_with_role(Role.SOCIAL_WORKER, where, organisation=organisation)
     membership = Membership.objects.get(user=target)
     token, _ = ApiToken.issue(organisation=organisation, role=Role.REFERENT, name="Logiciel", created_by=None)
-    return {
+    objects = {
         "administration:organisation": {"pk": organisation.pk},
         "administration:user": {"pk": target.pk},
         "administration:membership_add": {"pk": target.pk},
@@ -112,6 +107,9 @@ def _objects(territory, where):
         "api:organisation": {"organisation_id": organisation.pk},
         "accounts:password_reset_confirm": {"uidb64": "MQ", "token": "lien-invalide"},
     }
+    for module in EXTENSIONS:
+        objects.update(module.objects(territory, where, users))
+    return objects
 
 
 def _call(client, users, territory, name, method, role, kwargs):
@@ -131,7 +129,7 @@ def _call(client, users, territory, name, method, role, kwargs):
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_matrix(client, users, territory, name, role):
     method, expected = MATRIX[name]
-    kwargs = _objects(territory, territory)
+    kwargs = _objects(territory, territory, users)
     response = _call(client, users, territory, name, method, role, kwargs)
     assert response.status_code == expected[role], (
         f"{name} pour {role} : {response.status_code}, attendu {expected[role]}"
@@ -143,7 +141,7 @@ def test_matrix(client, users, territory, name, role):
 @pytest.mark.parametrize("name", sorted(ELSEWHERE))
 def test_other_territory_objects_answer_404(client, users, territory, other_territory, name):
     method, _ = MATRIX[name]
-    kwargs = _objects(territory, other_territory)
+    kwargs = _objects(territory, other_territory, users)
     role = Role.ADMIN if not name.startswith("api:") else Role.REFERENT
     response = _call(client, users, territory, name, method, role, kwargs)
     assert response.status_code == ELSEWHERE[name]

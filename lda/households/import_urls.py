@@ -1,0 +1,4 @@
+"""Pages of this capability (filled in by its views)."""
+
+app_name = "imports"
+urlpatterns: list = []
