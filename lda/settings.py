@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "lda.portal",
     "lda.accounts",
     "lda.audit",
+    "lda.tasks",
     "lda.households",
     "lda.administration",
     "lda.api",

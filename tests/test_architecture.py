@@ -6,7 +6,7 @@ from pathlib import Path
 LDA = Path(__file__).resolve().parents[1] / "lda"
 
 CORE = {"core"}
-FOUNDATION = {"accounts", "access", "audit"}
+FOUNDATION = {"accounts", "access", "audit", "tasks"}
 SHELLS = {"portal", "administration", "api"}
 # Domain apps (households, measures, housing…) go here as they arrive: core + foundation only.
 DOMAIN: set[str] = {"households"}

@@ -1,5 +1,7 @@
 """The partners' API (OpenAPI 3, documented at /api/docs). Every operation names its permission."""
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as RuleBroken
 from django.http import Http404
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -8,7 +10,10 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from lda.access.policy import get_or_404, scope
 from lda.accounts.models import Organisation, Territory
 from lda.accounts.roles import Role
+from lda.api import households
 from lda.api.auth import OrganisationToken, api_permission
+from lda.households.pathway import TransitionRefused
+from lda.households.services import StaleVersion
 
 api = NinjaAPI(
     title="API LDA",
@@ -62,6 +67,27 @@ def _invalid(request, exc):
         for error in exc.errors
     ]
     return api.create_response(request, {"detail": "Données invalides.", "erreurs": errors}, status=422)
+
+
+@api.exception_handler(RuleBroken)
+def _rule_broken(request, exc):
+    """A rule of a service refused the data (French message per field): nothing was saved."""
+    if hasattr(exc, "error_dict"):
+        pairs = [(field, message) for field, messages in exc.message_dict.items() for message in messages]
+    else:
+        pairs = [("", message) for message in exc.messages]
+    errors = [{"champ": "" if field == NON_FIELD_ERRORS else field, "message": message} for field, message in pairs]
+    return api.create_response(request, {"detail": "Données invalides.", "erreurs": errors}, status=422)
+
+
+@api.exception_handler(TransitionRefused)
+def _transition_refused(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(StaleVersion)
+def _stale(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
 class MeOut(Schema):
@@ -125,3 +151,4 @@ def organisation(request, organisation_id: int):
 
 
 api.add_router("/v1", v1)
+api.add_router("/v1", households.router)

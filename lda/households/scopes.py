@@ -32,11 +32,33 @@ def household_filter(actor) -> Q:
     organisations = {g.organisation_id for g in actor.grants if g.role in FILE_ROLES}
     if organisations:
         condition |= Q(created_by_organisation_id__in=organisations) | Q(referent_organisation_id__in=organisations)
-        kinds = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind"))
-        for organisation, kind in kinds.items():
-            condition |= Q(
-                accompanying_organisation_id=organisation, consent_given=True, consent_kinds__icontains=f'"{kind}"'
-            )
+        condition |= _accompanied_with_consent(organisations)
+    return condition
+
+
+def _accompanied_with_consent(organisations) -> Q:
+    """Files accompanied by one of `organisations` whose household consented to that kind of partner."""
+    condition = Q(pk__in=[])
+    kinds = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind"))
+    for organisation, kind in kinds.items():
+        condition |= Q(
+            accompanying_organisation_id=organisation, consent_given=True, consent_kinds__icontains=f'"{kind}"'
+        )
+    return condition
+
+
+def sensitive_filter(actor) -> Q:
+    """The files whose sensitive sections the actor sees: filtering on a sensitive value (a need,
+    a priority public, an ETHOS category revealing violence…) is limited to these, so that the
+    presence of a household in a filtered list never reveals what the actor may not see."""
+    condition = Q(pk__in=[])
+    coordinator_territories = {g.territory_id for g in actor.grants if g.role == Role.COORDINATOR}
+    if coordinator_territories:
+        condition |= Q(territory_id__in=coordinator_territories)
+    organisations = {g.organisation_id for g in actor.grants if g.role in FILE_ROLES}
+    if organisations:
+        condition |= Q(referent_organisation_id__in=organisations)
+        condition |= _accompanied_with_consent(organisations)
     return condition
 
 
