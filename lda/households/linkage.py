@@ -57,6 +57,10 @@ class PersonRecord:
     birth_date: date | None = None
     precision: str = codes.DatePrecision.DAY
 
+    @property
+    def birth_date_precision(self) -> str:  # the name templates know from Person
+        return self.precision
+
     @classmethod
     def of(cls, person) -> "PersonRecord":
         """From a `Person` or a `services.PersonData`."""
@@ -276,6 +280,7 @@ _COLUMNS = (
     "aliases",
     "birth_date",
     "birth_date_precision",
+    "household__version",
 )
 
 
@@ -361,6 +366,7 @@ class PersonRow:
     household_id: int
     household_reference: str
     record: PersonRecord = field(compare=False)
+    household_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -424,7 +430,7 @@ def pairs_among(rows: list[PersonRow], limit: int) -> list[DuplicatePair]:
 def duplicate_pairs(territory_id, limit=100) -> list[DuplicatePair]:
     """Candidate pairs of the territory for the coordinator: one query, bounded comparisons."""
     rows = [
-        PersonRow(row[0], row[1], row[2], _row_record(row))
+        PersonRow(row[0], row[1], row[2], _row_record(row), row[8])
         for row in _living_persons(territory_id).order_by("pk").values_list(*_COLUMNS)
     ]
     return pairs_among(rows, limit)

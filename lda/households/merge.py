@@ -70,6 +70,15 @@ def check_households(kept: Household, merged: Household) -> None:
             _refuse(f"Le dossier {household.reference} a déjà été fusionné dans un autre dossier.")
 
 
+def refusal(kept: Household, merged: Household) -> str:
+    """Why these two households cannot be merged, or an empty string."""
+    try:
+        check_households(kept, merged)
+    except ValidationError as error:
+        return error.messages[0]
+    return ""
+
+
 def _events(kind, households, author, payload):
     today = timezone.localdate()
     for household in households:

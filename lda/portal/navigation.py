@@ -13,6 +13,48 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
+        "households.view",
+        "households:list",
+        "Ménages",
+        "La liste nominative : chercher, filtrer, exporter les ménages que vous suivez.",
+    ),
+    Section(
+        "households.caseload",
+        "households:caseload",
+        "Ma file active",
+        "Les ménages dont vous êtes référent·e, et ce qui demande votre attention.",
+    ),
+    Section(
+        "referrals.decide",
+        "households:referrals",
+        "Saisines",
+        "Les saisines reçues à étudier et les décisions d'orientation.",
+    ),
+    Section(
+        "referrals.create",
+        "households:referral_create",
+        "Nouvelle saisine",
+        "Adresser un ménage à la plateforme Logement d'abord (fiche saisine).",
+    ),
+    Section(
+        "commissions.view",
+        "commissions:list",
+        "Commissions",
+        "Commission des parcours complexes : ordres du jour, engagements des partenaires.",
+    ),
+    Section(
+        "households.figures",
+        "figures:table",
+        "Chiffres",
+        "Entrées, relogements, délais et retours, calculés à partir des événements enregistrés.",
+    ),
+    Section(
+        "households.merge",
+        "merges:pairs",
+        "Doublons",
+        "Les doublons possibles, leur fusion et son annulation.",
+    ),
+    Section(
         "directory.view",
         "directory",
         "Annuaire des partenaires",

@@ -257,4 +257,6 @@ def test_person_merge_refused_into_itself_or_a_merged_household(territory, coord
     stale = Person.objects.select_related("household").get(pk=person.pk)
     Household.objects.filter(pk=a.pk).update(status=codes.HouseholdStatus.MERGED)
     with pytest.raises(ValidationError, match="a été fusionné dans un autre"):
-        merge.merge_persons(c.persons.get(), Person.objects.select_related("household").get(pk=stale.pk), author_of(coordinator))
+        merge.merge_persons(
+            c.persons.get(), Person.objects.select_related("household").get(pk=stale.pk), author_of(coordinator)
+        )
