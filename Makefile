@@ -23,10 +23,14 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund && touch $@; \
 	else echo "npm absent : les tests navigateur seront ignorés."; fi
 
-## make run: install, prepare the embedded database with the demo territory, serve on http://$(HOST):$(PORT)
+## make run: install, prepare the embedded database with the demo territory, serve on http://$(HOST):$(PORT) with the task worker
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	@# The task worker runs beside the server; Ctrl-C (or the server stopping) stops both.
+	$(BIN)/python manage.py run_tasks & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: install, run the whole suite (set DATABASE_URL to run it on PostgreSQL)

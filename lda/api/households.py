@@ -566,7 +566,7 @@ def _detail(request, household: Household) -> dict:
         "consent": {name: getattr(household, name) for name in ConsentOut.model_fields},
         "referrals": [_referral(r, household, sensitive) for r in household.referrals.all()],
         "orientations": [_orientation(o, sensitive) for o in household.orientations.all()],
-        "notes": household.notes,
+        "notes": household.notes if sensitive else None,
         "whereabouts": household.whereabouts if seen.whereabouts else None,
     }
 

@@ -16,10 +16,12 @@ Messages never repeat names or birth dates (the report is kept with the task).
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -40,7 +42,7 @@ from lda.households.models import (
     Person,
     Referral,
 )
-from lda.households.normalise import fold, name_key
+from lda.households.normalise import name_key
 from lda.households.services import PersonData, next_references
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -173,7 +175,13 @@ COLUMNS: tuple[Column, ...] = (
         "oui ou non : la personne a été informée et accepte le partage ; vide : non.",
         ("accord", "consentement"),
     ),
-    Column("consent_on", "Date de l'accord", HOUSEHOLD, False, "jj/mm/aaaa ; obligatoire si l'accord est « oui ».",),
+    Column(
+        "consent_on",
+        "Date de l'accord",
+        HOUSEHOLD,
+        False,
+        "jj/mm/aaaa ; obligatoire si l'accord est « oui ».",
+    ),
     Column(
         "consent_kinds",
         "Partenaires autorisés",
@@ -223,12 +231,20 @@ COLUMNS: tuple[Column, ...] = (
 BY_KEY = {column.key: column for column in COLUMNS}
 REQUIRED = tuple(column for column in COLUMNS if column.required)
 # Headers that would bring the social-security number: never imported (spec 6).
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
 NIR_HEADERS = {"nir", "numero de securite sociale", "n securite sociale", "numero ss", "securite sociale"}
 
 
 def _key(text) -> str:
     """Compares words whatever the case, accents, punctuation and inclusive dots (Réfugié·e)."""
-    return fold(str(text).replace("·", ""))
+    decomposed = unicodedata.normalize("NFKD", str(text).replace("·", ""))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return " ".join(_NOT_WORD.sub(" ", plain).split())
+
+
+def _reference(text: str) -> str:
+    """References match whatever the case and spacing ("m-001" is "M-001")."""
+    return " ".join(text.upper().split())
 
 
 HEADERS: dict[str, str] = {}
@@ -254,7 +270,7 @@ def vocabulary(choices, extra: dict[str, str] | None = None) -> dict[str, str]:
 
 SEXES = vocabulary(
     codes.Sex.choices,
-    {"h": "M", "feminin": "F", "masculin": "M", "nr": "U", "inconnu": "U", "non renseigne": "U", "?": "U"},
+    {"h": "M", "feminin": "F", "masculin": "M", "nr": "U", "inconnu": "U", "non renseigne": "U"},
 )
 ROLES = vocabulary(
     codes.PersonRole.choices,
@@ -338,7 +354,6 @@ def _rows_of(raw_rows) -> Table:
         if headers is None:
             if any(_text(c) for c in cells):
                 headers = [_text(c) for c in cells]
-                header_line = index
             continue
         if not any(_text(c) for c in cells):
             continue  # blank lines are skipped but keep their number
@@ -347,9 +362,6 @@ def _rows_of(raw_rows) -> Table:
         rows.append((index, cells))
     if headers is None:
         raise FileRefused("Le fichier est vide : aucune ligne d'en-tête.")
-    if header_line != 1:
-        # Lines are numbered as in the spreadsheet, whatever comes before the header.
-        pass
     if not rows:
         raise FileRefused("Le fichier ne contient aucune ligne de données sous l'en-tête.")
     return Table(headers, rows)
@@ -468,7 +480,7 @@ def parse_choice(value, table: dict[str, str], what: str) -> str:
         return ""
     code = table.get(_key(text))
     if code is None:
-        raise CellError(f"{what} inconnu·e : « {text[:60]} ».")
+        raise CellError(f"{what} : valeur inconnue « {text[:60]} ».")
     return code
 
 
@@ -480,7 +492,9 @@ def parse_list(value, table: dict[str, str], what: str) -> list[str]:
         code = table.get(_key(part))
         (found if code else unknown).append(code or part.strip()[:60])
     if unknown:
-        raise CellError(f"{what} inconnu·e{'s' if len(unknown) > 1 else ''} : {', '.join(f'« {u} »' for u in unknown)}.")
+        raise CellError(
+            f"{what} inconnu·e{'s' if len(unknown) > 1 else ''} : {', '.join(f'« {u} »' for u in unknown)}."
+        )
     return sorted(set(found))
 
 
@@ -506,7 +520,9 @@ def parse_situation(value) -> str:
         return kind_for_ethos(number).code
     code = SITUATIONS.get(_key(text))
     if code is None:
-        raise CellError(f"Situation de logement inconnue : « {text[:60]} » (ni un code, ni un libellé, ni ETHOS 1 à 13).")
+        raise CellError(
+            f"Situation de logement inconnue : « {text[:60]} » (ni un code, ni un libellé, ni ETHOS 1 à 13)."
+        )
     return code
 
 
@@ -538,6 +554,7 @@ class ParsedHousehold:
     persons: list[PersonData] = field(default_factory=list)
     values: dict = field(default_factory=dict)  # household columns: key → parsed value
     value_lines: dict = field(default_factory=dict)  # key → line that gave it
+    refused: set = field(default_factory=set)  # keys with a refused cell (not reported missing again)
     valid: bool = True
 
 
@@ -661,7 +678,11 @@ def _person(line, cells, positions, today, problems) -> PersonData | None:
         problems.append(Problem(line, BY_KEY[key].header, message))
 
     values = {}
-    for key, length, what in (("last_name", 100, "Nom"), ("first_name", 100, "Prénom"), ("aliases", 300, "Autres noms")):
+    for key, length, what in (
+        ("last_name", 100, "Nom"),
+        ("first_name", 100, "Prénom"),
+        ("aliases", 300, "Autres noms"),
+    ):
         try:
             values[key] = parse_text(cell(key), length, what)
         except CellError as exc:
@@ -716,11 +737,13 @@ def _household_cells(line, cells, positions, today, household, problems) -> None
             value = parse(cells[positions[key]])
         except CellError as exc:
             problems.append(Problem(line, header, str(exc)))
+            household.refused.add(key)
             continue
         if value in EMPTY:
             continue
         if key in DATE_COLUMNS and value > today:
             problems.append(Problem(line, header, f"« {header} » est dans le futur."))
+            household.refused.add(key)
             continue
         if key in household.values:
             if household.values[key] != value:
@@ -752,7 +775,7 @@ def _household_rules(household: ParsedHousehold) -> list[Problem]:
         ("received_on", "Date de la saisine manquante pour ce ménage."),
         ("referrer_kind", "Prescripteur manquant pour ce ménage."),
     ):
-        if key not in v:
+        if key not in v and key not in household.refused:
             refuse(key, message)
     since = v.get("situation_since") or v.get("received_on")
     if v.get("situation_until") and since and v["situation_until"] < since:
@@ -773,9 +796,13 @@ def _household_rules(household: ParsedHousehold) -> list[Problem]:
     elif left and left < entered:
         refuse("left_on", "La sortie ne peut pas précéder l'entrée sur la liste.")
     if left and not v.get("exit_reason"):
-        refuse("exit_reason", "Motif de sortie manquant : il est obligatoire avec une date de sortie.", where["left_on"])
+        refuse(
+            "exit_reason", "Motif de sortie manquant : il est obligatoire avec une date de sortie.", where["left_on"]
+        )
     if v.get("exit_reason") and not left:
-        refuse("left_on", "Date de sortie manquante : elle est obligatoire avec un motif de sortie.", where["exit_reason"])
+        refuse(
+            "left_on", "Date de sortie manquante : elle est obligatoire avec un motif de sortie.", where["exit_reason"]
+        )
     if v.get("exit_reason") == codes.ExitReason.HOUSED and not v.get("housed_in"):
         refuse("housed_in", "Indiquez le type de logement dans lequel le ménage est entré.", where["exit_reason"])
     return problems
@@ -808,9 +835,9 @@ def check(content: bytes, today: date | None = None) -> Report:
             household = ParsedHousehold(reference="", lines=[line], valid=False)
             report.households.append(household)
         else:
-            household = households.get(_key(reference))
+            household = households.get(_reference(reference))
             if household is None:
-                household = households[_key(reference)] = ParsedHousehold(reference=reference[:60])
+                household = households[_reference(reference)] = ParsedHousehold(reference=reference[:60])
                 report.households.append(household)
             household.lines.append(line)
             household.persons.append(person)
@@ -881,8 +908,7 @@ def write(
                 priority_publics=h.values.get("priority_publics", []),
                 sne_number=h.values.get("sne_number", ""),
                 sne_filed_on=h.values.get("sne_filed_on"),
-                sne_active=bool(h.values.get("sne_number"))
-                and h.values.get("exit_reason") != codes.ExitReason.HOUSED,
+                sne_active=bool(h.values.get("sne_number")) and h.values.get("exit_reason") != codes.ExitReason.HOUSED,
                 dalo_recognised=bool(h.values.get("dalo")),
                 dalo_on=h.values.get("dalo_on"),
                 consent_given=bool(h.values.get("consent")),
@@ -978,45 +1004,41 @@ def write(
         Orientation.objects.bulk_create(list(orientations.values()))
         events = []
         for row, h, episode, referral, situation in zip(rows, batch, episodes, referrals, situations, strict=True):
-
-            def event(kind, on, payload, sensitive=""):
-                return HouseholdEvent(
-                    territory=territory,
-                    household=row,
-                    episode=episode,
-                    kind=kind,
-                    occurred_on=on,
-                    recorded_at=now,
-                    user_id=user_id,
-                    organisation=organisation,
-                    payload=payload,
-                    sensitive=sensitive,
-                )
-
+            event = partial(
+                HouseholdEvent,
+                territory=territory,
+                household=row,
+                episode=episode,
+                recorded_at=now,
+                user_id=user_id,
+                organisation=organisation,
+            )
             received = h.values["received_on"]
-            events.append(event(EventKind.HOUSEHOLD_CREATED, received, {"persons": len(h.persons)}))
+            events.append(
+                event(kind=EventKind.HOUSEHOLD_CREATED, occurred_on=received, payload={"persons": len(h.persons)})
+            )
             events.append(
                 event(
-                    EventKind.REFERRAL_RECEIVED,
-                    received,
-                    {"referral": referral.pk, "referrer_kind": referral.referrer_kind},
+                    kind=EventKind.REFERRAL_RECEIVED,
+                    occurred_on=received,
+                    payload={"referral": referral.pk, "referrer_kind": referral.referrer_kind},
                 )
             )
             events.append(
                 event(
-                    EventKind.SITUATION_RECORDED,
-                    situation.started_on,
-                    {"kind": situation.kind, "ethos": situation.ethos},
-                    KINDS[situation.kind].sensitive or "",
+                    kind=EventKind.SITUATION_RECORDED,
+                    occurred_on=situation.started_on,
+                    payload={"kind": situation.kind, "ethos": situation.ethos},
+                    sensitive=KINDS[situation.kind].sensitive or "",
                 )
             )
             orientation = orientations.get(row.pk)
             if orientation is not None:
                 events.append(
                     event(
-                        EventKind.ORIENTATION_DECIDED,
-                        orientation.decided_on,
-                        {
+                        kind=EventKind.ORIENTATION_DECIDED,
+                        occurred_on=orientation.decided_on,
+                        payload={
                             "orientation": orientation.pk,
                             "decision": orientation.decision,
                             "measure": orientation.measure,
@@ -1026,13 +1048,15 @@ def write(
                         },
                     )
                 )
-                events.append(event(EventKind.LIST_ENTERED, orientation.decided_on, {"episode": 1}))
+                events.append(
+                    event(kind=EventKind.LIST_ENTERED, occurred_on=orientation.decided_on, payload={"episode": 1})
+                )
             if episode.left_on:
                 events.append(
                     event(
-                        EventKind.LIST_LEFT,
-                        episode.left_on,
-                        {"reason": episode.exit_reason, "housed_in": episode.housed_in, "episode": 1},
+                        kind=EventKind.LIST_LEFT,
+                        occurred_on=episode.left_on,
+                        payload={"reason": episode.exit_reason, "housed_in": episode.housed_in, "episode": 1},
                     )
                 )
         HouseholdEvent.objects.bulk_create(events, batch_size=2000)

@@ -11,6 +11,7 @@ import threading
 import time
 from datetime import timedelta
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
@@ -171,7 +172,7 @@ def run_task(task: Task, live: bool | None = None) -> Task:
     """Runs a claimed task to its end: done with its result, or failed with a French message."""
     try:
         handler = handler_for(task.kind)
-    except Exception:
+    except ImproperlyConfigured:
         _end(task, Status.FAILED, error=f"Type de tâche inconnu : {task.kind}.")
         return task
     if live is None:

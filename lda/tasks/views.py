@@ -4,6 +4,7 @@ The views build their URLs in the namespace they are mounted in, so a capability
 under its own prefix (the imports do, under /imports/taches/).
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -21,7 +22,7 @@ def _context(request, task):
     prefix = f"{namespace}:" if namespace else ""
     try:
         handler = handler_for(task.kind)
-    except Exception:
+    except ImproperlyConfigured:
         handler = None
     done_url = ""
     if task.status == Status.DONE and handler and handler.done_url:

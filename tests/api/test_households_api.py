@@ -199,7 +199,14 @@ def test_patch_changes_the_editable_fields_with_the_version(worker, users):
     assert household.next_review_on == TODAY + timedelta(days=30)
     event = household.events.get(kind="household_updated")
     assert event.payload == {
-        "fields": ["accepted_communes", "dalo_on", "dalo_recognised", "next_review_on", "sne_number", "wished_home_types"]
+        "fields": [
+            "accepted_communes",
+            "dalo_on",
+            "dalo_recognised",
+            "next_review_on",
+            "sne_number",
+            "wished_home_types",
+        ]
     }
 
 
@@ -254,7 +261,9 @@ def test_persons_are_listed_and_added(worker, users):
 def test_a_person_born_tomorrow_or_of_an_unknown_role_is_refused(worker, users):
     household = make_household(users[Role.SOCIAL_WORKER])
     tomorrow = str(TODAY + timedelta(days=1))
-    response = worker.post(f"/menages/{household.pk}/personnes", {"last_name": "X", "first_name": "Y", "birth_date": tomorrow})
+    response = worker.post(
+        f"/menages/{household.pk}/personnes", {"last_name": "X", "first_name": "Y", "birth_date": tomorrow}
+    )
     assert response.status_code == 422 and fields(response) == ["birth_date"]
     response = worker.post(f"/menages/{household.pk}/personnes", {"last_name": "X", "first_name": "Y", "role": "chef"})
     assert response.status_code == 422 and fields(response) == ["role"]
@@ -306,7 +315,10 @@ def test_referrals_are_listed_and_a_household_that_left_comes_back(worker, coord
     household = make_household(users[Role.SOCIAL_WORKER], received_on=TODAY - timedelta(days=60))
     orient(users[Role.COORDINATOR], household, on=TODAY - timedelta(days=50))
     household.refresh_from_db()
-    assert referent.post(f"/menages/{household.pk}/sortie", {"on": str(TODAY), "reason": "lost_contact"}).status_code == 404
+    assert (
+        referent.post(f"/menages/{household.pk}/sortie", {"on": str(TODAY), "reason": "lost_contact"}).status_code
+        == 404
+    )
     response = coordinator.post(f"/menages/{household.pk}/sortie", {"on": str(TODAY), "reason": "lost_contact"})
     assert response.status_code == 200 and response.json()["status"] == "left"
     response = worker.post(
@@ -352,7 +364,10 @@ def test_the_coordinator_orients_and_an_impossible_move_answers_409(coordinator,
     [
         ({"decision": "oriented"}, "measure"),
         ({"decision": "closed"}, "reason"),
-        ({"decision": "oriented", "measure": "vial", "accompanying_organisation_id": 999999}, "accompanying_organisation_id"),
+        (
+            {"decision": "oriented", "measure": "vial", "accompanying_organisation_id": 999999},
+            "accompanying_organisation_id",
+        ),
         ({"decision": "oriented", "measure": "vial", "referral_id": 999999}, "referral_id"),
     ],
 )

@@ -66,9 +66,13 @@ def test_another_territorys_coordinator_gets_404(client, users, other_territory)
     household = make_household(users[Role.SOCIAL_WORKER])
     elsewhere = token_of(client, user_with_role(Role.COORDINATOR, other_territory), Role.COORDINATOR)
     assert elsewhere.get(f"/menages/{household.pk}").status_code == 404
-    assert elsewhere.post(
-        f"/menages/{household.pk}/orientations", {"decision": "closed", "decided_on": str(TODAY), "reason": "solved"}
-    ).status_code == 404
+    assert (
+        elsewhere.post(
+            f"/menages/{household.pk}/orientations",
+            {"decision": "closed", "decided_on": str(TODAY), "reason": "solved"},
+        ).status_code
+        == 404
+    )
     assert elsewhere.get("/menages").json()["count"] == 0
 
 
@@ -98,9 +102,7 @@ def sensitive_file(users):
     Household.objects.filter(pk=household.pk).update(referent_organisation=organisation_of(users[Role.REFERENT]))
     household.refresh_from_db()
     writer = author_of(author)
-    services.add_person(
-        household, writer, services.PersonData("Martin", "Zoé", administrative_status="undocumented")
-    )
+    services.add_person(household, writer, services.PersonData("Martin", "Zoé", administrative_status="undocumented"))
     services.record_need(household, writer, "mental_health", "identified")
     services.record_situation(household, writer, "women_shelter", TODAY - timedelta(days=10), detail=f"Lieu {SECRET}")
     orient(verified(users[Role.COORDINATOR]), household, comment=f"Décision {SECRET}")
@@ -123,7 +125,9 @@ def _everything(token, household):
     )
     answers.append(token.post(f"/menages/{pk}/situations", {"kind": "violence_threat", "started_on": str(TODAY)}))
     answers.append(
-        token.post(f"/menages/{pk}/saisines", {"referrer_kind": "association", "received_on": str(TODAY), "summary": "x"})
+        token.post(
+            f"/menages/{pk}/saisines", {"referrer_kind": "association", "received_on": str(TODAY), "summary": "x"}
+        )
     )
     return [answer.content.decode() for answer in answers]
 
@@ -142,7 +146,9 @@ def test_sensitive_values_never_reach_the_creator_organisation(client, users, se
     assert detail["sensitive_visible"] is False and detail["notes"] is None and detail["whereabouts"] is None
     assert detail["priority_publics"] == ["under_25"]
     assert detail["current_situation"] == {**detail["current_situation"], "kind": None, "ethos": None}
-    assert {"need_recorded"} & {e["kind"] for e in creator.get(f"/menages/{sensitive_file.pk}/evenements").json()} == set()
+    assert {"need_recorded"} & {
+        e["kind"] for e in creator.get(f"/menages/{sensitive_file.pk}/evenements").json()
+    } == set()
 
 
 @pytest.mark.parametrize("role", [Role.LANDLORD, Role.PREVENTION_AGENT, Role.STATE_AGENT, Role.OBSERVER, Role.ADMIN])
