@@ -29,10 +29,12 @@ Every reason is a short French phrase shown to the person entering the record or
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 
 from lda.households import codes
-from lda.households.normalise import fold, name_key
+from lda.households.normalise import fold as _fold_text
+from lda.households.normalise import name_key
 
 THRESHOLD = 0.75
 NAME_WEIGHT = 0.6
@@ -42,6 +44,9 @@ ALIAS_FACTOR = 0.95
 # Bounds of the database work, whatever the territory's size.
 CANDIDATE_CAP = 400
 BLOCK_CAP = 60
+
+# Names repeat a lot in a territory: folding and phonetic keys are cached.
+fold = lru_cache(maxsize=100_000)(_fold_text)
 
 VAGUE = frozenset({codes.DatePrecision.YEAR, codes.DatePrecision.APPROXIMATE})
 
@@ -145,6 +150,7 @@ _PHONETIC_RULES = [
 ]
 
 
+@lru_cache(maxsize=100_000)
 def phonetic(text: str) -> str:
     """'Dupond' and 'Dupont', 'Mohamed' and 'Mohammed', 'Philippe' and 'Filipe' sound alike."""
     key = fold(text)
@@ -381,38 +387,42 @@ class DuplicatePair:
         return self.first.household_id == self.second.household_id
 
 
+def _initials(record: PersonRecord) -> str:
+    """First letters of the first word of each name, in order-free form (swaps and compounds agree)."""
+    words = [fold(record.last_name).split(), fold(record.first_name).split()]
+    return "".join(sorted(w[0][0] for w in words if w))
+
+
 def _block_keys(record: PersonRecord) -> set[tuple]:
     """Blocks of persons worth comparing: same phonetic name (any order), or same initials and a
     birth date equal, a day apart or with day and month swapped (probed by `_probe_keys`)."""
-    keys = set()
-    for form in _forms(record):
-        keys.add(("name", " ".join(sorted(phonetic(t) for t in form.tokens))))
-    day = record.birth_date
-    if day is not None and record.precision not in VAGUE:
-        initials = "".join(sorted({t[0] for t in _forms(record)[0].tokens})) if _forms(record) else ""
-        keys.add(("date", day, initials))
+    keys = {("name", " ".join(sorted(phonetic(t) for t in form.tokens))) for form in _forms(record)}
+    if record.birth_date is not None and record.precision not in VAGUE:
+        keys.add(("date", record.birth_date, _initials(record)))
     return keys
 
 
-def _probe_keys(record: PersonRecord) -> set[tuple]:
-    keys = set(_block_keys(record))
-    day = record.birth_date
-    if day is not None and record.precision not in VAGUE and _forms(record):
-        initials = "".join(sorted({t[0] for t in _forms(record)[0].tokens}))
-        keys |= {("date", near, initials) for near in _near_dates(day)}
+def _probe_keys(record: PersonRecord, keys: set[tuple]) -> set[tuple]:
+    keys = set(keys)
+    if record.birth_date is not None and record.precision not in VAGUE:
+        initials = _initials(record)
+        keys |= {("date", near, initials) for near in _near_dates(record.birth_date)}
     return keys
 
 
 def pairs_among(rows: list[PersonRow], limit: int) -> list[DuplicatePair]:
     """The likeliest pairs among `rows`, comparing only within blocks of at most BLOCK_CAP persons."""
     blocks: dict[tuple, list[int]] = {}
+    probes = []
     for position, row in enumerate(rows):
-        for key in _block_keys(row.record):
+        keys = _block_keys(row.record)
+        for key in keys:
             blocks.setdefault(key, []).append(position)
+        probes.append(_probe_keys(row.record, keys))
     seen: set[tuple[int, int]] = set()
     found = []
     for position, row in enumerate(rows):
-        for key in _probe_keys(row.record):
+        for key in probes[position]:
             members = blocks.get(key, ())
             if len(members) > BLOCK_CAP:
                 continue  # a very common name: left to the search at entry time
