@@ -243,6 +243,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LDA_AUDIT_RETENTION_DAYS = 365
 LDA_AUDIT_PROTECTED_RETENTION_DAYS = 3 * 365
 
+# Statistics shown to roles that may not see names hide counts below this threshold (spec 6: 11,
+# configurable upward only).
+LDA_SUPPRESSION_THRESHOLD = max(11, env_int("LDA_SUPPRESSION_THRESHOLD", 11))
+
 # Logs carry the request id and never personal data (no query strings, no form values).
 LOGGING = {
     "version": 1,
