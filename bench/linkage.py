@@ -251,7 +251,9 @@ def main():
     strangers = random.Random(2)
     for _ in range(args.queries):
         p = random_person(strangers)
-        asked = PersonData(p["last_name"], p["first_name"], birth_date=p["birth_date"], birth_date_precision=p["precision"])
+        asked = PersonData(
+            p["last_name"], p["first_name"], birth_date=p["birth_date"], birth_date_precision=p["precision"]
+        )
         began = time.perf_counter()
         false_alarms += bool(linkage.possible_duplicates(territory_id, [asked]))
         timings.append(time.perf_counter() - began)

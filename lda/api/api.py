@@ -41,7 +41,10 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+    detail = str(exc)
+    if detail.startswith("Cannot parse request body"):  # django-ninja's own words for a body that is not JSON
+        detail = "Le corps de la requête n'est pas un JSON valide."
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 _FRENCH = {

@@ -20,15 +20,16 @@ from ninja.errors import HttpError
 
 from lda.access.policy import get_or_404
 from lda.accounts.models import Organisation
-from lda.accounts.roles import OrganisationKind, Role
+from lda.accounts.roles import OrganisationKind
 from lda.api.auth import OrganisationToken, api_permission
 from lda.audit.log import record_read, record_refusal
 from lda.core.validators import validate_commune_code
 from lda.households import codes, services
 from lda.households.ethos import KINDS, SITUATION_KINDS
 from lda.households.models import Household, HouseholdEvent, LivingSituation, Referral
+from lda.households.scopes import sensitive_filter
 from lda.households.services import Author, DecisionData, PersonData, ReferralData
-from lda.households.visibility import FILE_ROLES, Access, FileFacts, access
+from lda.households.visibility import Access, FileFacts, access
 
 router = Router(tags=["Liste nominative"])
 
@@ -108,24 +109,6 @@ def _access(request, household: Household, with_viewers=False) -> Access:
     if with_viewers and household.protected:
         viewers = household.protected_viewers.values_list("pk", flat=True)
     return access(request.actor, FileFacts.of(household, viewers), _organisation_kinds(request))
-
-
-def sensitive_filter(actor) -> Q:
-    """The SQL form of `access(...).sensitive` (coordinator; referent organisation; accompanying
-    organisation with consent), so that a filter cannot reveal what a row hides."""
-    condition = Q(pk__in=[])
-    coordinator = {g.territory_id for g in actor.grants if g.role == Role.COORDINATOR}
-    if coordinator:
-        condition |= Q(territory_id__in=coordinator)
-    organisations = {g.organisation_id for g in actor.grants if g.role in FILE_ROLES}
-    if organisations:
-        condition |= Q(referent_organisation_id__in=organisations)
-        kinds = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind"))
-        for organisation, kind in kinds.items():
-            condition |= Q(
-                accompanying_organisation_id=organisation, consent_given=True, consent_kinds__icontains=f'"{kind}"'
-            )
-    return condition
 
 
 # --- schemas --------------------------------------------------------------------------------------
@@ -338,10 +321,13 @@ class PersonIn(Schema):
     role: one_of(codes.PersonRole) = codes.PersonRole.ADULT.value
     administrative_status: one_of(codes.AdministrativeStatus) = codes.AdministrativeStatus.UNKNOWN.value
     is_head: bool = False
-    version: int | None = Field(None, description="Version du dossier lue ; refus (409) si elle a changé depuis.")
 
     def data(self) -> PersonData:
         return PersonData(**self.model_dump(exclude={"version"}))
+
+
+class PersonAddIn(PersonIn):
+    version: int | None = Field(None, description="Version du dossier lue ; refus (409) si elle a changé depuis.")
 
 
 class ReferralIn(Schema):
@@ -739,7 +725,7 @@ def household_persons(request, household_id: int):
     response={201: PersonOut, **_errors(401, 403, 404, 409, 422)},
     summary="Ajouter une personne au ménage",
 )
-def household_person_add(request, household_id: int, payload: PersonIn):
+def household_person_add(request, household_id: int, payload: PersonAddIn):
     household = _household(request, household_id)
     person = services.add_person(household, _author(request), payload.data(), expected_version=payload.version)
     return Status(201, _person(person, _access(request, household).sensitive, timezone.localdate()))

@@ -11,13 +11,16 @@ street, 20 % from shelters, 30 % from family or friends (Amiens); mean delay fro
 to entering a home about 6 months (Aix: 6.2); most are housed in social housing, then IML.
 """
 
+import json
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from lda.accounts.models import Membership
@@ -44,6 +47,11 @@ from lda.households.models import (
     Resource,
 )
 from lda.households.normalise import name_key
+
+try:  # PostgreSQL's JSON adapter; the demo also runs on SQLite, where psycopg may be absent
+    from psycopg.types.json import Jsonb
+except ImportError:  # pragma: no cover
+    Jsonb = None
 
 __all__ = ["BASE_HOUSEHOLDS", "build_households", "reset_households"]
 
@@ -128,7 +136,6 @@ REFERRER_BY_KIND = {
     "hospital": "hospital",
     "psychiatry": "hospital",
     "eviction_threat": "ccapex",
-    "street": "outreach",
     "camp": "outreach",
 }
 
@@ -493,10 +500,14 @@ class Planner:
         self.spec = next(spec for spec in catalogue.TERRITORIES if spec.key == territory_key)
         self.departement = self.spec.departement_code
 
+    def first_day(self, rng) -> date:
+        """The day the file was opened: the plan's first draw (so it can be known without the plan)."""
+        return self.start + timedelta(days=rng.randrange(HISTORY_DAYS - 3))
+
     def plan(self, seed: int) -> Plan:
         rng = random.Random(seed)
+        received = self.first_day(rng)
         plan = Plan(worker_draw=rng.getrandbits(16), coordinator_draw=rng.getrandbits(16))
-        received = self.start + timedelta(days=rng.randrange(HISTORY_DAYS - 3))
         family = _pick(rng, FAMILY_WEIGHTS)
         plan.family = family
         kind = _pick(rng, FAMILY_KINDS[family])
@@ -1101,6 +1112,200 @@ def sittings_of(today: date) -> list[date]:
 # --- writing ---------------------------------------------------------------------------------------
 
 
+class Table:
+    """Fast inserts of plain tuples, RETURNING the ids when asked.
+
+    Django's bulk_create compiles every value of every row in Python; at 100 000 households (millions
+    of rows) that alone takes many minutes. Here values are adapted only for the types that need it;
+    PostgreSQL gets COPY (no ids needed) or a pipelined executemany (ids in the order of the rows),
+    SQLite multi-row INSERTs.
+    """
+
+    BATCH_PARAMETERS = 30000  # below SQLite's limit on parameters per statement
+
+    def __init__(self, model, names: tuple[str, ...]):
+        fields = [model._meta.get_field(name) for name in names]
+        quote = connection.ops.quote_name
+        self.table = quote(model._meta.db_table)
+        self.columns = ", ".join(quote(f.column) for f in fields)
+        self.row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        self.pk = quote(model._meta.pk.column)
+        types = [f.get_internal_type() for f in fields]
+        self.json = [i for i, kind in enumerate(types) if kind == "JSONField"]
+        self.datetimes = [i for i, kind in enumerate(types) if kind == "DateTimeField"]
+        self.batch = max(1, self.BATCH_PARAMETERS // len(fields))
+
+    def adapt(self, rows: list, db) -> list:
+        """JSON as the driver wants it; aware datetimes as naive UTC text on SQLite (dates, decimals: as is)."""
+        postgresql = db.vendor == "postgresql"
+        to_json = Jsonb if postgresql else json.dumps
+        adapted = []
+        for row in rows:
+            row = list(row)
+            for i in self.json:
+                row[i] = to_json(row[i])
+            if not postgresql:
+                for i in self.datetimes:
+                    if row[i] is not None:
+                        row[i] = db.ops.adapt_datetimefield_value(row[i])
+            adapted.append(row)
+        return adapted
+
+    def insert(self, rows: list, returning: bool = False) -> list[int]:
+        if not rows:
+            return []
+        db = connections[DEFAULT_DB_ALIAS]
+        rows = self.adapt(rows, db)
+        # Names come from the models' metadata; values are always parameters.
+        sql = f"INSERT INTO {self.table} ({self.columns}) VALUES "  # noqa: S608
+        with db.cursor() as cursor:
+            if db.vendor == "postgresql":
+                raw = cursor.cursor
+                if not returning:
+                    with raw.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    return []
+                raw.executemany(f"{sql}{self.row} RETURNING {self.pk}", rows, returning=True)
+                ids = [raw.fetchone()[0]]
+                while raw.nextset():
+                    ids.append(raw.fetchone()[0])
+                return ids
+            ids = []
+            for start in range(0, len(rows), self.batch):
+                batch = rows[start : start + self.batch]
+                statement = sql + ", ".join([self.row] * len(batch))
+                params = [value for row in batch for value in row]
+                if returning:
+                    cursor.execute(f"{statement} RETURNING {self.pk}", params)
+                    ids += [row[0] for row in cursor.fetchall()]  # in the order of VALUES
+                else:
+                    cursor.execute(statement, params)
+            return ids
+
+
+@cache
+def _tables() -> dict[str, Table]:
+    return {
+        "household": Table(
+            Household,
+            (
+                "territory",
+                "reference",
+                "status",
+                "created_by_organisation",
+                "referent_organisation",
+                "referent",
+                "accompanying_organisation",
+                "current_ethos",
+                "entered_list_on",
+                "last_contact_on",
+                "next_review_on",
+                "priority_publics",
+                "sne_number",
+                "sne_filed_on",
+                "sne_renewed_on",
+                "sne_active",
+                "dalo_recognised",
+                "dalo_on",
+                "accepted_communes",
+                "refused_communes",
+                "wished_home_types",
+                "has_pets",
+                "needs_ground_floor",
+                "needs_accessible",
+                "wants_to_live_alone",
+                "consent_given",
+                "consent_on",
+                "consent_recorded_by",
+                "consent_kinds",
+                "protected",
+                "whereabouts",
+                "notes",
+                "version",
+                "created_at",
+                "updated_at",
+            ),
+        ),
+        "episode": Table(
+            Episode,
+            ("household", "number", "opened_on", "entered_list_on", "left_on", "exit_reason", "housed_in", "previous"),
+        ),
+        "person": Table(
+            Person,
+            (
+                "household",
+                "last_name",
+                "first_name",
+                "aliases",
+                "birth_date",
+                "birth_date_precision",
+                "sex",
+                "role",
+                "administrative_status",
+                "is_head",
+                "name_key",
+                "created_at",
+            ),
+        ),
+        "resource": Table(Resource, ("household", "person", "kind", "monthly_amount", "requested_on", "opened_on")),
+        "need": Table(Need, ("household", "kind", "status", "updated_on")),
+        "situation": Table(
+            LivingSituation,
+            ("household", "kind", "ethos", "started_on", "ended_on", "detail", "recorded_by", "recorded_at"),
+        ),
+        "referral": Table(
+            Referral,
+            (
+                "territory",
+                "household",
+                "referring_organisation",
+                "referrer_kind",
+                "received_on",
+                "summary",
+                "status",
+                "created_by",
+                "created_at",
+            ),
+        ),
+        "orientation": Table(
+            Orientation,
+            (
+                "household",
+                "referral",
+                "decision",
+                "measure",
+                "housing_search",
+                "accompanying_organisation",
+                "reason",
+                "comment",
+                "decided_on",
+                "decided_by",
+                "delay_days",
+                "created_at",
+            ),
+        ),
+        "case": Table(CommissionCase, ("commission", "household", "order", "presented_by", "question", "conclusion")),
+        "commitment": Table(Commitment, ("case", "organisation", "owner", "action", "due_on", "status", "done_on")),
+        "event": Table(
+            HouseholdEvent,
+            (
+                "territory",
+                "household",
+                "episode",
+                "kind",
+                "occurred_on",
+                "recorded_at",
+                "user",
+                "organisation",
+                "payload",
+                "sensitive",
+            ),
+        ),
+        "viewer": Table(Household.protected_viewers.through, ("household", "user")),
+    }
+
+
 @dataclass
 class Staff:
     """The territory's organisations and who may write for each (resolved from the plan's draws)."""
@@ -1134,329 +1339,259 @@ def _staff(ctx, spec) -> Staff:
     return Staff(organisations, dict(writers), coordinators, referents)
 
 
-def _assign_referents(rng, plans_summary: list, staff: Staff, documented: int | None) -> dict[int, int | None]:
-    """Referents for the households followed (~100 active ones for the documented referent)."""
-    followed = [i for i, (_, has_referent, _) in enumerate(plans_summary) if has_referent]
-    if not staff.referents or not followed:
-        return {}
-    active = [i for i in followed if plans_summary[i][2]]
-    others = [u for u in staff.referents if u != documented] or staff.referents
-    assignment = {i: rng.choice(others) for i in followed}
-    if documented is not None:
-        quota = min(DOCUMENTED_CASELOAD, len(active) * 2 // 5)
-        for i in rng.sample(active, quota):
-            assignment[i] = documented
-        # and a proportionate share of the households that have left
-        past = [i for i in followed if not plans_summary[i][2]]
-        for i in rng.sample(past, min(len(past), quota * len(past) // max(1, len(active)))):
-            assignment[i] = documented
-    return assignment
-
-
-def _aware(day: date, minutes: int):
-    return timezone.make_aware(datetime.combine(day, time(8, 30)) + timedelta(minutes=minutes))
-
-
 class Writer:
     """Turns plans into rows, one chunk of households at a time."""
 
-    def __init__(self, territory, partners: Partners, staff: Staff, sittings: list, referents: dict, counts: Counter):
+    def __init__(self, territory, partners: Partners, staff: Staff, sittings: list, counts: Counter):
         self.territory = territory
         self.partners = partners
         self.staff = staff
         self.sittings = sittings
-        self.referents = referents
         self.counts = counts
-        self.siao = staff.organisations[partners.siao]
+        self.org = {key: organisation.pk for key, organisation in staff.organisations.items()}
+        self.siao = self.org[partners.siao]
+        self.platform = self.org[partners.platform]
         self.agenda = Counter()  # cases already on each sitting's agenda
+        self.tz = timezone.get_default_timezone()
+        self.now = timezone.now()
+        self.tables = _tables()
 
-    def author(self, plan: Plan, actor: str, index: int, referral_writers: list) -> tuple[int | None, int]:
+    def at(self, day: date, minutes: int = 0) -> datetime:
+        """When an act of `day` was typed: from 8:30 in the morning, never after the build itself."""
+        return min(datetime.combine(day, time(8, 30), tzinfo=self.tz) + timedelta(minutes=minutes), self.now)
+
+    def author(self, plan: Plan, actor: str, referent: int | None) -> tuple[int | None, int]:
         """(user id, organisation id) of who performed an act."""
-        org = self.staff.organisations
-        partners = self.partners
         if actor.startswith("referral:"):
-            return referral_writers[int(actor.split(":")[1])]
+            referral = plan.referrals[int(actor.split(":")[1])]
+            organisation = self.org[referral.organisation]
+            return self.staff.writer(organisation, referral.writer), organisation
         if actor == "coordinator":
             users = self.staff.coordinators
-            return (users[plan.coordinator_draw % len(users)] if users else None), org[partners.platform].pk
+            return (users[plan.coordinator_draw % len(users)] if users else None), self.platform
         if actor == "worker" and plan.fields.get("accompanying"):
-            organisation = org[plan.fields["accompanying"]]
-            return self.staff.writer(organisation.pk, plan.worker_draw), organisation.pk
-        return self.referents.get(index), self.siao.pk
+            organisation = self.org[plan.fields["accompanying"]]
+            return self.staff.writer(organisation, plan.worker_draw), organisation
+        return referent, self.siao
 
-    def write(self, chunk: list[tuple[int, Plan, str]]) -> None:
-        org = self.staff.organisations
-        households = []
-        for index, plan, reference in chunk:
-            f = plan.fields
-            first_referral = plan.referrals[0]
-            referent_org = self.siao if plan.has_referent else None
-            consent_user = None
-            if f["consent_given"]:
-                consent_user = self.staff.writer(org[first_referral.organisation].pk, first_referral.writer)
-            touches = sum(
-                1
-                for act in plan.acts
-                for e in act.events[:1]
-                if e[0]
-                not in (
-                    EventKind.HOUSEHOLD_CREATED,
-                    EventKind.COMMISSION_PRESENTED,
-                    EventKind.COMMITMENT_MADE,
-                    EventKind.COMMITMENT_CLOSED,
-                )
-            )
-            households.append(
-                Household(
-                    territory=self.territory,
-                    reference=reference,
-                    status=plan.status,
-                    created_by_organisation=org[first_referral.organisation],
-                    referent_organisation=referent_org,
-                    referent_id=self.referents.get(index) if plan.has_referent else None,
-                    accompanying_organisation=org[f["accompanying"]] if f.get("accompanying") else None,
-                    current_ethos=f["current_ethos"],
-                    entered_list_on=f.get("entered_list_on"),
-                    last_contact_on=f.get("last_contact_on"),
-                    next_review_on=f.get("next_review_on"),
-                    priority_publics=f["priority_publics"],
-                    sne_number=f.get("sne_number", ""),
-                    sne_filed_on=f.get("sne_filed_on"),
-                    sne_renewed_on=f.get("sne_renewed_on"),
-                    sne_active=f.get("sne_active", False),
-                    dalo_recognised=f.get("dalo_recognised", False),
-                    dalo_on=f.get("dalo_on"),
-                    accepted_communes=f.get("accepted_communes", []),
-                    refused_communes=f.get("refused_communes", []),
-                    wished_home_types=f.get("wished_home_types", []),
-                    has_pets=f.get("has_pets", False),
-                    needs_ground_floor=f.get("needs_ground_floor", False),
-                    needs_accessible=f.get("needs_accessible", False),
-                    wants_to_live_alone=f.get("wants_to_live_alone"),
-                    consent_given=f["consent_given"],
-                    consent_on=f["consent_on"],
-                    consent_recorded_by_id=consent_user,
-                    consent_kinds=f["consent_kinds"],
-                    protected=f["protected"] and plan.has_referent,
-                    whereabouts=f.get("whereabouts", ""),
-                    notes=f.get("notes", ""),
-                    version=1 + touches,
-                    created_at=_aware(plan.received_on, 0),
-                    updated_at=_aware(plan.acts[-1].day, 9 * 60),
-                )
-            )
-        Household.objects.bulk_create(households, batch_size=CHUNK)
+    def household_row(self, plan: Plan, reference: str, referent: int | None) -> tuple:
+        f = plan.fields
+        first = plan.referrals[0]
+        consent_by = self.staff.writer(self.org[first.organisation], first.writer) if f["consent_given"] else None
+        # One version per service call that touched the file (touch()); commission calls do not touch it.
+        untouched = (EventKind.HOUSEHOLD_CREATED, EventKind.COMMISSION_PRESENTED)
+        untouched += (EventKind.COMMITMENT_MADE, EventKind.COMMITMENT_CLOSED)
+        version = 1 + sum(1 for act in plan.acts if act.events[0][0] not in untouched)
+        return (
+            self.territory.pk,
+            reference,
+            plan.status,
+            self.org[first.organisation],
+            self.siao if plan.has_referent else None,
+            referent if plan.has_referent else None,
+            self.org[f["accompanying"]] if f.get("accompanying") else None,
+            f["current_ethos"],
+            f.get("entered_list_on"),
+            f.get("last_contact_on"),
+            f.get("next_review_on"),
+            f["priority_publics"],
+            f.get("sne_number", ""),
+            f.get("sne_filed_on"),
+            f.get("sne_renewed_on"),
+            f.get("sne_active", False),
+            f.get("dalo_recognised", False),
+            f.get("dalo_on"),
+            f.get("accepted_communes", []),
+            f.get("refused_communes", []),
+            f.get("wished_home_types", []),
+            f.get("has_pets", False),
+            f.get("needs_ground_floor", False),
+            f.get("needs_accessible", False),
+            f.get("wants_to_live_alone"),
+            f["consent_given"],
+            f["consent_on"],
+            consent_by,
+            f["consent_kinds"],
+            self.protected(plan),
+            f.get("whereabouts", ""),
+            f.get("notes", ""),
+            version,
+            self.at(plan.received_on),
+            self.at(plan.acts[-1].day, 9 * 60),
+        )
 
-        # Episodes, level by level so that a return points at the episode it follows.
-        episodes: dict[tuple[int, int], Episode] = {}
-        depth = max(len(plan.episodes) for _, plan, _ in chunk)
-        for level in range(depth):
-            rows = []
-            for position, (_, plan, _) in enumerate(chunk):
+    def protected(self, plan: Plan) -> bool:
+        return bool(plan.fields["protected"] and plan.has_referent)
+
+    def write(self, chunk: list[tuple[Plan, str, int | None]]) -> None:
+        """`chunk`: (plan, reference, referent user id) of up to CHUNK households."""
+        t = self.tables
+        ids = t["household"].insert([self.household_row(p, ref, referent) for p, ref, referent in chunk], True)
+
+        # Episodes level by level, so that a return points at the episode it follows.
+        episodes: dict[tuple[int, int], int] = {}
+        for level in range(max(len(plan.episodes) for plan, _, _ in chunk)):
+            keys, rows = [], []
+            for position, (plan, _, _) in enumerate(chunk):
                 if level < len(plan.episodes):
                     e = plan.episodes[level]
-                    row = Episode(
-                        household=households[position],
-                        number=e.number,
-                        opened_on=e.opened_on,
-                        entered_list_on=e.entered_list_on,
-                        left_on=e.left_on,
-                        exit_reason=e.exit_reason,
-                        housed_in=e.housed_in,
-                        previous=episodes.get((position, e.number - 1)),
-                    )
-                    episodes[(position, e.number)] = row
-                    rows.append(row)
-            Episode.objects.bulk_create(rows, batch_size=CHUNK)
-        for position, (_, plan, _) in enumerate(chunk):
-            households[position].current_episode = episodes[(position, len(plan.episodes))]
-        Household.objects.bulk_update(households, ["current_episode"], batch_size=CHUNK)
-
-        persons, resources, situations, needs, referrals, orientations = [], [], [], [], [], []
-        person_rows: list[list[Person]] = []
-        referral_rows: list[list[Referral]] = []
-        for position, (index, plan, _) in enumerate(chunk):
-            household = households[position]
-            rows = []
-            for p in plan.persons:
-                rows.append(
-                    Person(
-                        household=household,
-                        last_name=p.last_name,
-                        first_name=p.first_name,
-                        aliases=p.aliases,
-                        birth_date=p.birth_date,
-                        birth_date_precision=p.precision,
-                        sex=p.sex,
-                        role=p.role,
-                        administrative_status=p.administrative_status,
-                        is_head=p.is_head,
-                        name_key=name_key(p.last_name, p.first_name),
-                        created_at=_aware(p.added_on or plan.received_on, 1),
-                    )
-                )
-            person_rows.append(rows)
-            persons += rows
-            author = self.referents.get(index)
-            for kind, started, ended, detail, recorded in plan.situations:
-                situations.append(
-                    LivingSituation(
-                        household=household,
-                        kind=kind,
-                        ethos=KINDS[kind].ethos,
-                        started_on=started,
-                        ended_on=ended,
-                        detail=detail,
-                        recorded_by_id=author,
-                        recorded_at=_aware(recorded, 2),
-                    )
-                )
-            for kind, (status, updated) in plan.needs.items():
-                needs.append(Need(household=household, kind=kind, status=status, updated_on=updated))
-            rows = []
-            for r in plan.referrals:
-                organisation = org[r.organisation]
-                rows.append(
-                    Referral(
-                        territory=self.territory,
-                        household=household,
-                        referring_organisation=organisation,
-                        referrer_kind=r.kind,
-                        received_on=r.received_on,
-                        summary=r.summary,
-                        status=r.status,
-                        created_by_id=self.staff.writer(organisation.pk, r.writer),
-                        created_at=_aware(r.received_on, 0),
-                    )
-                )
-            referral_rows.append(rows)
-            referrals += rows
-        Person.objects.bulk_create(persons, batch_size=CHUNK)
-        LivingSituation.objects.bulk_create(situations, batch_size=CHUNK)
-        Need.objects.bulk_create(needs, batch_size=CHUNK)
-        Referral.objects.bulk_create(referrals, batch_size=CHUNK)
-
-        orientation_rows: list[list[Orientation]] = []
-        case_rows: list[list[CommissionCase]] = []
-        for position, (index, plan, _) in enumerate(chunk):
-            household = households[position]
-            for person_index, kind, amount, requested, opened in plan.resources:
-                resources.append(
-                    Resource(
-                        household=household,
-                        person=person_rows[position][person_index] if person_index is not None else None,
-                        kind=kind,
-                        monthly_amount=amount,
-                        requested_on=requested,
-                        opened_on=opened,
-                    )
-                )
-            coordinator, _ = self.author(plan, "coordinator", index, [])
-            rows = []
-            for o in plan.orientations:
-                rows.append(
-                    Orientation(
-                        household=household,
-                        referral=referral_rows[position][o.referral] if o.referral is not None else None,
-                        decision=o.decision,
-                        measure=o.measure,
-                        housing_search=o.housing_search,
-                        accompanying_organisation=org[o.accompanying] if o.accompanying else None,
-                        reason=o.reason,
-                        comment=o.comment,
-                        decided_on=o.decided_on,
-                        decided_by_id=coordinator,
-                        delay_days=o.delay_days,
-                        created_at=_aware(o.decided_on, 60),
-                    )
-                )
-            orientation_rows.append(rows)
-            orientations += rows
-            case_rows.append(
-                [
-                    CommissionCase(
-                        commission=self.sittings[c.sitting],
-                        household=household,
-                        presented_by=org[c.presented_by],
-                        question=c.question,
-                        conclusion=c.conclusion,
-                    )
-                    for c in plan.cases
-                ]
-            )
-        Resource.objects.bulk_create(resources, batch_size=CHUNK)
-        Orientation.objects.bulk_create(orientations, batch_size=CHUNK)
-        # Order of presentation: after the cases already on each sitting's agenda.
-        for rows in case_rows:
-            for case in rows:
-                self.agenda[case.commission_id] += 1
-                case.order = self.agenda[case.commission_id]
-        CommissionCase.objects.bulk_create([c for rows in case_rows for c in rows], batch_size=CHUNK)
-        commitment_rows: list[list[Commitment]] = []
-        for position, (_, plan, _) in enumerate(chunk):
-            rows = []
-            for case_plan, case in zip(plan.cases, case_rows[position], strict=True):
-                for organisation_key, draw, action, due, status, done_on in case_plan.commitments:
-                    organisation = org[organisation_key]
+                    previous = episodes.get((position, e.number - 1))
                     rows.append(
-                        Commitment(
-                            case=case,
-                            organisation=organisation,
-                            owner_id=self.staff.writer(organisation.pk, draw),
-                            action=action,
-                            due_on=due,
-                            status=status,
-                            done_on=done_on,
+                        (
+                            ids[position],
+                            e.number,
+                            e.opened_on,
+                            e.entered_list_on,
+                            e.left_on,
+                            e.exit_reason,
+                            e.housed_in,
+                            previous,
                         )
                     )
-            commitment_rows.append(rows)
-        Commitment.objects.bulk_create([c for rows in commitment_rows for c in rows], batch_size=CHUNK)
+                    keys.append((position, e.number))
+            episodes.update(zip(keys, t["episode"].insert(rows, True), strict=True))
+        latest = Episode.objects.filter(household=OuterRef("pk")).order_by("-number").values("pk")[:1]
+        Household.objects.filter(pk__in=ids).update(current_episode=Subquery(latest))
 
-        events = []
-        for position, (index, plan, _) in enumerate(chunk):
-            household = households[position]
-            writers = [
-                (self.staff.writer(org[r.organisation].pk, r.writer), org[r.organisation].pk) for r in plan.referrals
-            ]
+        persons, referrals, cases = [], [], []
+        for position, (plan, _, _) in enumerate(chunk):
+            for p in plan.persons:
+                persons.append(
+                    (
+                        ids[position],
+                        p.last_name,
+                        p.first_name,
+                        p.aliases,
+                        p.birth_date,
+                        p.precision,
+                        p.sex,
+                        p.role,
+                        p.administrative_status,
+                        p.is_head,
+                        name_key(p.last_name, p.first_name),
+                        self.at(p.added_on or plan.received_on, 1),
+                    )
+                )
+            for r in plan.referrals:
+                organisation = self.org[r.organisation]
+                writer = self.staff.writer(organisation, r.writer)
+                referrals.append(
+                    (
+                        self.territory.pk,
+                        ids[position],
+                        organisation,
+                        r.kind,
+                        r.received_on,
+                        r.summary,
+                        r.status,
+                        writer,
+                        self.at(r.received_on),
+                    )
+                )
+            for c in plan.cases:
+                commission = self.sittings[c.sitting].pk
+                self.agenda[commission] += 1
+                cases.append(
+                    (
+                        commission,
+                        ids[position],
+                        self.agenda[commission],
+                        self.org[c.presented_by],
+                        c.question,
+                        c.conclusion,
+                    )
+                )
+        person_ids = iter(t["person"].insert(persons, True))
+        referral_ids = iter(t["referral"].insert(referrals, True))
+        case_ids = iter(t["case"].insert(cases, True))
+
+        resources, situations, needs, orientations, commitments = [], [], [], [], []
+        per_household = []
+        for position, (plan, _, referent) in enumerate(chunk):
+            household = ids[position]
+            own_persons = [next(person_ids) for _ in plan.persons]
+            own_referrals = [next(referral_ids) for _ in plan.referrals]
+            own_cases = [next(case_ids) for _ in plan.cases]
+            for person, kind, amount, requested, opened in plan.resources:
+                person_id = own_persons[person] if person is not None else None
+                resources.append((household, person_id, kind, amount, requested, opened))
+            for kind, started, ended, detail, recorded in plan.situations:
+                situations.append(
+                    (household, kind, KINDS[kind].ethos, started, ended, detail, referent, self.at(recorded, 2))
+                )
+            for kind, (status, updated) in plan.needs.items():
+                needs.append((household, kind, status, updated))
+            coordinator, _ = self.author(plan, "coordinator", referent)
+            for o in plan.orientations:
+                orientations.append(
+                    (
+                        household,
+                        own_referrals[o.referral] if o.referral is not None else None,
+                        o.decision,
+                        o.measure,
+                        o.housing_search,
+                        self.org[o.accompanying] if o.accompanying else None,
+                        o.reason,
+                        o.comment,
+                        o.decided_on,
+                        coordinator,
+                        o.delay_days,
+                        self.at(o.decided_on, 60),
+                    )
+                )
+            for case_plan, case in zip(plan.cases, own_cases, strict=True):
+                for key, draw, action, due, status, done_on in case_plan.commitments:
+                    organisation = self.org[key]
+                    owner = self.staff.writer(organisation, draw)
+                    commitments.append((case, organisation, owner, action, due, status, done_on))
+            per_household.append(own_referrals)
+        t["resource"].insert(resources)
+        t["situation"].insert(situations)
+        t["need"].insert(needs)
+        orientation_ids = iter(t["orientation"].insert(orientations, True))
+        commitment_ids = iter(t["commitment"].insert(commitments, True))
+
+        events, viewers = [], []
+        for position, (plan, _, referent) in enumerate(chunk):
+            household = ids[position]
             tables = {
-                "referral": referral_rows[position],
-                "orientation": orientation_rows[position],
-                "commitment": commitment_rows[position],
+                "referral": per_household[position],
+                "orientation": [next(orientation_ids) for _ in plan.orientations],
+                "commitment": [next(commitment_ids) for c in plan.cases for _ in c.commitments],
             }
             minute, last_day = 0, None
             for act in plan.acts:
-                user_id, organisation_id = self.author(plan, act.actor, index, writers)
+                user, organisation = self.author(plan, act.actor, referent)
                 minute = minute + 7 if act.day == last_day else 0
                 last_day = act.day
                 # The episode current when the service ran: the last one opened on or before that day.
                 number = max(e.number for e in plan.episodes if e.opened_on <= act.day)
+                episode = episodes[(position, number)]
                 for kind, occurred_on, payload, sensitive in act.events:
+                    payload = {k: self.resolve(v, tables) for k, v in payload.items()}
+                    at = self.at(act.day, minute)
                     events.append(
-                        HouseholdEvent(
-                            territory=self.territory,
-                            household=household,
-                            episode=episodes[(position, number)],
-                            kind=kind,
-                            occurred_on=occurred_on,
-                            recorded_at=_aware(act.day, minute),
-                            user_id=user_id,
-                            organisation_id=organisation_id,
-                            payload={k: self.resolve(v, tables) for k, v in payload.items()},
-                            sensitive=sensitive,
+                        (
+                            self.territory.pk,
+                            household,
+                            episode,
+                            kind,
+                            occurred_on,
+                            at,
+                            user,
+                            organisation,
+                            payload,
+                            sensitive,
                         )
                     )
                     minute += 1
-        HouseholdEvent.objects.bulk_create(events, batch_size=CHUNK)
+            if self.protected(plan):
+                named = {referent, self.author(plan, "coordinator", referent)[0]} - {None}
+                viewers += [(household, user) for user in sorted(named)]
+        t["event"].insert(events)
+        t["viewer"].insert(viewers)
 
-        through = Household.protected_viewers.through
-        viewers = []
-        for position, (index, plan, _) in enumerate(chunk):
-            if households[position].protected:
-                named = {self.referents.get(index), self.author(plan, "coordinator", index, [])[0]}
-                viewers += [through(household_id=households[position].pk, user_id=u) for u in sorted(named - {None})]
-        through.objects.bulk_create(viewers, batch_size=CHUNK)
-
-        self.counts["ménages"] += len(households)
+        self.counts["ménages"] += len(ids)
         self.counts["personnes"] += len(persons)
         self.counts["saisines"] += len(referrals)
         self.counts["événements de parcours"] += len(events)
@@ -1467,8 +1602,8 @@ class Writer:
         if value.table == "sitting":
             return self.sittings[value.key].pk
         if value.table == "organisation":
-            return self.staff.organisations[value.key].pk
-        return tables[value.table][value.key].pk
+            return self.org[value.key]
+        return tables[value.table][value.key]
 
 
 def _sittings(rng, territory, staff: Staff, partners: Partners, days: list[date], today: date) -> list[Commission]:
@@ -1485,6 +1620,38 @@ def _sittings(rng, territory, staff: Staff, partners: Partners, days: list[date]
         attendees += [through(commission_id=commission.pk, organisation_id=staff.organisations[k].pk) for k in present]
     through.objects.bulk_create(attendees)
     return rows
+
+
+class Referents:
+    """Shares the followed households among the SIAO's referents: the documented one gets ~100 active ones.
+
+    Who is still followed is known only once a plan is drawn. Up to SAMPLE households (scale 1), every
+    plan is drawn beforehand and the documented referent gets exactly DOCUMENTED_CASELOAD of the
+    active ones; beyond, the share is estimated on the first SAMPLE plans (±10 % at 100 000).
+    """
+
+    SAMPLE = 2500
+
+    def __init__(self, rng, staff: Staff, documented: int | None, planner: "Planner", seeds: list[int]):
+        self.rng = rng
+        self.documented = documented if documented in staff.referents else None
+        self.others = [u for u in staff.referents if u != self.documented] or staff.referents
+        sample = [planner.plan(seed) for seed in seeds[: self.SAMPLE]]
+        active = [i for i, plan in enumerate(sample) if plan.has_referent and plan.active]
+        expected = len(active) * len(seeds) / max(1, len(sample))
+        self.share = min(0.4, DOCUMENTED_CASELOAD / expected) if expected else 0.0
+        self.chosen = None
+        if len(sample) == len(seeds):
+            self.chosen = set(rng.sample(active, min(len(active), round(self.share * len(active)))))
+
+    def draw(self, index: int, plan: Plan) -> int | None:
+        """The referent of household `index` (in the order of the seeds); two draws each, whatever the answer."""
+        documented, other = self.rng.random() < self.share, self.rng.choice(self.others) if self.others else None
+        if not plan.has_referent:
+            return None
+        if self.chosen is not None and plan.active:
+            documented = index in self.chosen
+        return self.documented if documented and self.documented else other
 
 
 def build_households(ctx) -> None:
@@ -1504,22 +1671,20 @@ def build_households(ctx) -> None:
         planner = Planner(spec.key, today, days)
         count = ctx.scaled(BASE_HOUSEHOLDS[spec.key])
         seeds = [rng.getrandbits(64) for _ in range(count)]
-        # First pass: who is followed, who is still on the list (for the caseloads), in which order.
-        summary = []
-        for seed in seeds:
-            plan = planner.plan(seed)
-            summary.append((plan.received_on, plan.has_referent, plan.has_referent and plan.active))
-        referents = _assign_referents(rng, summary, staff, documented.get(staff.organisations[partners.siao].pk))
-        order = sorted(range(count), key=lambda i: (summary[i][0], i))
-        references, numbers = {}, Counter()
-        for i in order:
-            year = summary[i][0].year
-            numbers[year] += 1
-            references[i] = f"{year}-{numbers[year]:06d}"
+        # Written in the order the files were opened: references "AAAA-000123" numbered per year.
+        first_days = [planner.first_day(random.Random(seed)) for seed in seeds]
+        order = sorted(range(count), key=lambda i: (first_days[i], i))
+        referents = Referents(rng, staff, documented.get(staff.organisations[partners.siao].pk), planner, seeds)
         sittings = _sittings(rng, territory, staff, partners, days, today)
-        writer = Writer(territory, partners, staff, sittings, referents, counts)
+        writer = Writer(territory, partners, staff, sittings, counts)
+        numbers = Counter()
         for start in range(0, count, CHUNK):
-            chunk = [(i, planner.plan(seeds[i]), references[i]) for i in order[start : start + CHUNK]]
+            chunk = []
+            for i in order[start : start + CHUNK]:
+                plan = planner.plan(seeds[i])
+                year = plan.received_on.year
+                numbers[year] += 1
+                chunk.append((plan, f"{year}-{numbers[year]:06d}", referents.draw(i, plan)))
             writer.write(chunk)
         counts["commissions"] += len(sittings)
     ctx.result.counts.update(counts)

@@ -146,7 +146,7 @@ class CommissionForm(forms.Form):
         label="Organisations présentes",
         queryset=Organisation.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def __init__(self, *args, territory_id, **kwargs):
@@ -238,7 +238,9 @@ class CaseForm(forms.Form):
         max_length=20,
         help_text="Par exemple : 2026-000123 (en haut de la fiche du ménage).",
     )
-    presented_by = forms.ModelChoiceField(label="Présenté par", queryset=Organisation.objects.none())
+    presented_by = forms.ModelChoiceField(
+        label="Présenté par", queryset=Organisation.objects.none(), empty_label="— Choisir —"
+    )
     order = forms.IntegerField(
         label="Ordre de passage", min_value=1, required=False, help_text="Laissez vide pour passer en dernier."
     )
@@ -342,11 +344,13 @@ def _owner_choices(territory_id) -> list:
     groups: dict[str, list] = {}
     for m in members:
         groups.setdefault(m.organisation.name, []).append((str(m.user_id), m.user.full_name))
-    return [("", "— Personne en particulier —"), *groups.items()]
+    return [("", "— Aucune personne désignée —"), *groups.items()]
 
 
 class CommitmentForm(forms.Form):
-    organisation = forms.ModelChoiceField(label="Partenaire qui s'engage", queryset=Organisation.objects.none())
+    organisation = forms.ModelChoiceField(
+        label="Partenaire qui s'engage", queryset=Organisation.objects.none(), empty_label="— Choisir —"
+    )
     owner = forms.TypedChoiceField(
         label="Personne chargée",
         coerce=int,
@@ -395,7 +399,7 @@ class CloseForm(forms.Form):
     status = forms.ChoiceField(
         label="L'engagement est",
         choices=[(codes.CommitmentStatus.DONE, "Réalisé"), (codes.CommitmentStatus.CANCELLED, "Abandonné")],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     done_on = forms.DateField(
         label="Réalisé le", widget=DATE_WIDGET, required=False, help_text="Obligatoire si l'engagement est réalisé."

@@ -35,6 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from operator import attrgetter
 
 from lda.households import codes, ethos
 
@@ -53,7 +54,7 @@ UNKNOWN_LABEL = "Non renseigné"
 HOUSED = codes.ExitReason.HOUSED.value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One household event: the episode is any key identifying the episode (the adapter uses its id)."""
 
@@ -144,31 +145,38 @@ def _delay(days: list[float]) -> Delay:
     return Delay(len(days), statistics.fmean(days), float(statistics.median(days)), min(days), max(days))
 
 
-def _order(event: Event):
-    return (event.occurred_on, event.recorded_at)
-
-
 def compute(events: Iterable[Event], start: date, end: date, as_of: datetime | None = None) -> FiguresTable:
     """The table for [start, end] from the events recorded at or before `as_of` (all if None)."""
-    seen = sorted((e for e in events if as_of is None or e.recorded_at <= as_of), key=_order)
-    in_period = [e for e in seen if start <= e.occurred_on <= end]
+    seen = [e for e in events if as_of is None or e.recorded_at <= as_of]
+    seen.sort(key=attrgetter("occurred_on", "recorded_at"))
 
     entries: dict[tuple, date] = {}  # (household, episode) → first list entry
-    openings: dict[tuple, date] = {}  # (household, episode) → return that opened it
+    openings: dict[tuple, date] = {}  # (household, episode) → the return that opened it
     situations: dict[int, list[Event]] = defaultdict(list)
-    for e in seen:
-        key = (e.household, e.episode)
-        if e.kind == LIST_ENTERED:
-            entries.setdefault(key, e.occurred_on)
-        elif e.kind == LIST_RETURNED:
-            openings.setdefault(key, e.occurred_on)
-        elif e.kind == SITUATION_RECORDED:
-            situations[e.household].append(e)
-
+    entered, returned, decisions, referrals = set(), set(), [], 0
     last_exit: dict[int, Event] = {}
-    for e in in_period:
-        if e.kind == LIST_LEFT:
-            last_exit[e.household] = e  # sorted: the last one wins
+    for e in seen:
+        kind = e.kind
+        if kind == SITUATION_RECORDED:
+            situations[e.household].append(e)
+            continue
+        in_period = start <= e.occurred_on <= end
+        if kind == LIST_ENTERED:
+            entries.setdefault((e.household, e.episode), e.occurred_on)
+            if in_period:
+                entered.add(e.household)
+        elif kind == LIST_RETURNED:
+            openings.setdefault((e.household, e.episode), e.occurred_on)
+            if in_period:
+                returned.add(e.household)
+        elif not in_period:
+            continue
+        elif kind == LIST_LEFT:
+            last_exit[e.household] = e  # in date order: the last one wins
+        elif kind == ORIENTATION_DECIDED:
+            decisions.append(e)
+        elif kind == REFERRAL_RECEIVED:
+            referrals += 1
     housed = {h: e for h, e in last_exit.items() if e.payload.get("reason") == HOUSED}
 
     delays, previous, without_shelter = [], Counter(), 0
@@ -176,7 +184,7 @@ def compute(events: Iterable[Event], start: date, end: date, as_of: datetime | N
         entry = entries.get((household, exit_.episode))
         if entry is not None and entry <= exit_.occurred_on:
             delays.append(float((exit_.occurred_on - entry).days))
-        lived = [s for s in situations[household] if s.occurred_on <= exit_.occurred_on]
+        lived = [s for s in situations.get(household, ()) if s.occurred_on <= exit_.occurred_on]
         previous[ethos.family_of(lived[-1].payload.get("ethos")) if lived else UNKNOWN] += 1
         opening = openings.get((household, exit_.episode))
         if opening is not None:
@@ -185,20 +193,19 @@ def compute(events: Iterable[Event], start: date, end: date, as_of: datetime | N
         if not any(s.payload.get("ethos") in ethos.SHELTER for s in lived):
             without_shelter += 1
 
-    decisions = [e for e in in_period if e.kind == ORIENTATION_DECIDED]
     decision_delays = [float(e.payload["delay_days"]) for e in decisions if e.payload.get("delay_days") is not None]
     return FiguresTable(
         start=start,
         end=end,
         as_of=as_of,
-        entered=len({e.household for e in in_period if e.kind == LIST_ENTERED}),
+        entered=len(entered),
         housed=_breakdown(Counter(e.payload.get("housed_in") or UNKNOWN for e in housed.values()), HOME_LABELS),
         housed_without_shelter=without_shelter,
         without_shelter_share=_share(without_shelter, len(housed)),
         housing_delay=_delay(delays),
         housed_by_previous=_breakdown(previous, FAMILY_LABELS),
-        returns=len({e.household for e in in_period if e.kind == LIST_RETURNED}),
-        referrals=sum(1 for e in in_period if e.kind == REFERRAL_RECEIVED),
+        returns=len(returned),
+        referrals=referrals,
         decisions=_breakdown(Counter(e.payload.get("decision") for e in decisions), DECISION_LABELS),
         decision_delay=_delay(decision_delays),
         exits=_breakdown(Counter(e.payload.get("reason") for e in last_exit.values()), EXIT_LABELS),
@@ -206,14 +213,13 @@ def compute(events: Iterable[Event], start: date, end: date, as_of: datetime | N
 
 
 HOME_LABELS = dict(codes.HomeType.choices)
-FAMILY_LABELS = {code: label for code, label in ethos.FAMILY_LABELS.items()}
+FAMILY_LABELS = dict(ethos.FAMILY_LABELS)
 DECISION_LABELS = {
-    codes.Decision.ORIENTED: "Orientés vers une mesure et/ou une recherche de logement",
-    codes.Decision.COMMISSION: "Présentés en commission des parcours complexes",
-    codes.Decision.REORIENTED: "Réorientés ailleurs",
-    codes.Decision.CLOSED: "Clos sans suite",
+    codes.Decision.ORIENTED.value: "Orientés vers une mesure et/ou une recherche de logement",
+    codes.Decision.COMMISSION.value: "Présentés en commission des parcours complexes",
+    codes.Decision.REORIENTED.value: "Réorientés ailleurs",
+    codes.Decision.CLOSED.value: "Clos sans suite",
 }
-DECISION_LABELS = {str(code): label for code, label in DECISION_LABELS.items()}
 EXIT_LABELS = dict(codes.ExitReason.choices)
 
 

@@ -492,8 +492,9 @@ def parse_list(value, table: dict[str, str], what: str) -> list[str]:
         code = table.get(_key(part))
         (found if code else unknown).append(code or part.strip()[:60])
     if unknown:
+        quoted = ", ".join(f"« {u} »" for u in unknown)
         raise CellError(
-            f"{what} inconnu·e{'s' if len(unknown) > 1 else ''} : {', '.join(f'« {u} »' for u in unknown)}."
+            f"{what} : valeur{'s' if len(unknown) > 1 else ''} inconnue{'s' if len(unknown) > 1 else ''} {quoted}."
         )
     return sorted(set(found))
 
@@ -789,10 +790,11 @@ def _household_rules(household: ParsedHousehold) -> list[Problem]:
     entered, left = v.get("entered_on"), v.get("left_on")
     if entered and v.get("received_on") and entered < v["received_on"]:
         refuse("entered_on", "L'entrée sur la liste ne peut pas précéder la saisine.")
-    if v.get("measure") and not entered:
+    if v.get("measure") and not entered and "entered_on" not in household.refused:
         refuse("measure", "Une mesure suppose une date d'entrée sur la liste.")
     if left and not entered:
-        refuse("left_on", "Une sortie suppose une date d'entrée sur la liste.")
+        if "entered_on" not in household.refused:
+            refuse("left_on", "Une sortie suppose une date d'entrée sur la liste.")
     elif left and left < entered:
         refuse("left_on", "La sortie ne peut pas précéder l'entrée sur la liste.")
     if left and not v.get("exit_reason"):

@@ -22,15 +22,21 @@ Scoring (`compare`), in [0, 1]:
   D = `UNKNOWN_DATE`.
 - score = `NAME_WEIGHT` × N + (1 − `NAME_WEIGHT`) × D. Same names and same date: 1.0; same names,
   no date: 0.82; close spelling and same date: about 0.94; same names but dates of different
-  years: 0.6, below `THRESHOLD`.
+  years would make 0.6, below `THRESHOLD`: dates that no name could make up for give 0 at once
+  (which also spares the name comparisons on most pairs).
+- a **common name** is weaker evidence: when the dates do not agree precisely (D < `PRECISE_DATE`:
+  unknown, same year, approximate), the score loses `COMMON_NAME_PENALTY` × log2(n − 1), n being the
+  number of persons of the territory bearing that name (Martin Marie born "around 1960" is not
+  enough when the territory has ten of them; an exact or near birth date still is).
 
 Every reason is a short French phrase shown to the person entering the record or to the coordinator.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 
 from lda.households import codes
 from lda.households.normalise import fold as _fold_text
@@ -40,10 +46,12 @@ THRESHOLD = 0.75
 NAME_WEIGHT = 0.6
 UNKNOWN_DATE = 0.55
 CLOSE_SPELLING = 0.85
+PRECISE_DATE = 0.85
+COMMON_NAME_PENALTY = 0.05
 ALIAS_FACTOR = 0.95
 # Bounds of the database work, whatever the territory's size.
 CANDIDATE_CAP = 400
-BLOCK_CAP = 60
+BLOCK_CAP = 20
 
 # Names repeat a lot in a territory: folding and phonetic keys are cached.
 fold = lru_cache(maxsize=100_000)(_fold_text)
@@ -172,10 +180,15 @@ class _Form:
         return frozenset((self.last + " " + self.first).split())
 
 
-def _forms(record: PersonRecord) -> list[_Form]:
-    last, first = fold(record.last_name), fold(record.first_name)
+def _forms(record: PersonRecord) -> tuple[_Form, ...]:
+    return _forms_of(record.last_name, record.first_name, record.aliases or "")
+
+
+@lru_cache(maxsize=200_000)
+def _forms_of(last_name: str, first_name: str, aliases: str) -> tuple[_Form, ...]:
+    last, first = fold(last_name), fold(first_name)
     forms = [_Form(last, first)] if last or first else []
-    for piece in re.split(r"[,;/]", record.aliases or ""):
+    for piece in re.split(r"[,;/]", aliases):
         folded = fold(piece)
         if not folded:
             continue
@@ -184,7 +197,7 @@ def _forms(record: PersonRecord) -> list[_Form]:
         if len(words) > 1:  # a full other name: try it both ways
             forms.append(_Form(words[0], " ".join(words[1:]), alias=True))
             forms.append(_Form(" ".join(words[1:]), words[0], alias=True))
-    return forms
+    return tuple(forms)
 
 
 def _compare_forms(a: _Form, b: _Form) -> tuple[float, str]:
@@ -253,13 +266,20 @@ def compare_dates(a: date | None, a_precision: str, b: date | None, b_precision:
     return 0.0, "dates de naissance différentes"
 
 
-def compare(a: PersonRecord, b: PersonRecord) -> Comparison:
+def compare(a: PersonRecord, b: PersonRecord, bearers: int = 1) -> Comparison:
+    """`bearers`: how many persons of the territory bear this name (1 when unknown)."""
+    dates, date_reason = compare_dates(a.birth_date, a.precision, b.birth_date, b.precision)
+    date_score = UNKNOWN_DATE if dates is None else dates
+    if NAME_WEIGHT + (1 - NAME_WEIGHT) * date_score < THRESHOLD:
+        return Comparison(0.0)  # even the same names could not make up for these dates
     name, name_reason = compare_names(a, b)
     if not name:
         return Comparison(0.0)
-    dates, date_reason = compare_dates(a.birth_date, a.precision, b.birth_date, b.precision)
-    date_score = UNKNOWN_DATE if dates is None else dates
-    score = round(NAME_WEIGHT * name + (1 - NAME_WEIGHT) * date_score, 3)
+    score = NAME_WEIGHT * name + (1 - NAME_WEIGHT) * date_score
+    if date_score < PRECISE_DATE and bearers > 2:
+        # A common name with no precise date agreement is weak evidence: homonyms are expected.
+        score -= COMMON_NAME_PENALTY * math.log2(bearers - 1)
+    score = round(max(score, 0.0), 3)
     reasons = (name_reason, date_reason or "date de naissance inconnue d'un côté")
     return Comparison(min(score, 1.0), reasons)
 
@@ -335,8 +355,10 @@ def _prefilter(record: PersonRecord):
         start, end = date(day.year - spread, 1, 1), date(day.year + spread, 12, 31)
         year_range = Q(birth_date__gte=start, birth_date__lte=end)
         if record.precision == codes.DatePrecision.DAY:
+            month_start = day.replace(day=1)
+            month_end = (month_start + timedelta(days=32)).replace(day=1)
             year_range &= Q(birth_date_precision__in=[*VAGUE, codes.DatePrecision.MONTH]) | Q(
-                birth_date__year=day.year, birth_date__month=day.month
+                birth_date__gte=month_start, birth_date__lt=month_end
             )
         condition |= year_range & by_token
     return condition
@@ -360,6 +382,7 @@ def possible_duplicates(territory_id, persons, exclude_household_id=None, limit=
     for row in candidates.values_list(*_COLUMNS)[:CANDIDATE_CAP]:
         other = _row_record(row)
         for index, record in records:
+            # No common-name penalty here: at entry a warning costs a tick, a missed duplicate a lot.
             result = compare(record, other)
             if result.likely and (row[0] not in best or result.score > best[row[0]].score):
                 best[row[0]] = DuplicateMatch(row[0], row[1], row[2], result.score, result.reasons, index)
@@ -393,21 +416,34 @@ def _initials(record: PersonRecord) -> str:
     return "".join(sorted(w[0][0] for w in words if w))
 
 
+@lru_cache(maxsize=200_000)
+def _name_blocks(last_name: str, first_name: str, aliases: str) -> frozenset[str]:
+    """The phonetic keys of every form of a name, word order ignored (cached: names repeat)."""
+    record = PersonRecord(last_name, first_name, aliases)
+    return frozenset(" ".join(sorted(phonetic(t) for t in form.tokens)) for form in _forms(record))
+
+
+@lru_cache(maxsize=200_000)
+def _initials(last_name: str, first_name: str) -> str:
+    """First letters of the first word of each name, in order-free form (swaps and compounds agree)."""
+    words = [fold(last_name).split(), fold(first_name).split()]
+    return "".join(sorted(w[0][0] for w in words if w))
+
+
 def _block_keys(record: PersonRecord) -> set[tuple]:
     """Blocks of persons worth comparing: same phonetic name (any order), or same initials and a
     birth date equal, a day apart or with day and month swapped (probed by `_probe_keys`)."""
-    keys = {("name", " ".join(sorted(phonetic(t) for t in form.tokens))) for form in _forms(record)}
+    keys = {("name", key) for key in _name_blocks(record.last_name, record.first_name, record.aliases)}
     if record.birth_date is not None and record.precision not in VAGUE:
-        keys.add(("date", record.birth_date, _initials(record)))
+        keys.add(("date", record.birth_date, _initials(record.last_name, record.first_name)))
     return keys
 
 
 def _probe_keys(record: PersonRecord, keys: set[tuple]) -> set[tuple]:
-    keys = set(keys)
-    if record.birth_date is not None and record.precision not in VAGUE:
-        initials = _initials(record)
-        keys |= {("date", near, initials) for near in _near_dates(record.birth_date)}
-    return keys
+    if record.birth_date is None or record.precision in VAGUE:
+        return keys
+    initials = _initials(record.last_name, record.first_name)
+    return keys | {("date", near, initials) for near in _near_dates(record.birth_date)}
 
 
 def pairs_among(rows: list[PersonRow], limit: int) -> list[DuplicatePair]:
@@ -419,6 +455,12 @@ def pairs_among(rows: list[PersonRow], limit: int) -> list[DuplicatePair]:
         for key in keys:
             blocks.setdefault(key, []).append(position)
         probes.append(_probe_keys(row.record, keys))
+    bearers = [
+        max(len(blocks[("name", key)]) for key in _name_blocks(r.record.last_name, r.record.first_name, ""))
+        if fold(r.record.last_name + r.record.first_name)
+        else 1
+        for r in rows
+    ]
     seen: set[tuple[int, int]] = set()
     found = []
     for position, row in enumerate(rows):
@@ -430,7 +472,7 @@ def pairs_among(rows: list[PersonRow], limit: int) -> list[DuplicatePair]:
                 if other <= position or (position, other) in seen:
                     continue
                 seen.add((position, other))
-                result = compare(row.record, rows[other].record)
+                result = compare(row.record, rows[other].record, max(bearers[position], bearers[other]))
                 if result.likely:
                     found.append(DuplicatePair(row, rows[other], result.score, result.reasons))
     found.sort(key=lambda p: (-p.score, p.first.person_id, p.second.person_id))

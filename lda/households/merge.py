@@ -111,9 +111,7 @@ def merge_households(
         "situations": LivingSituation.objects.filter(household=merged),
         "referrals": Referral.objects.filter(household=merged),
         "orientations": Orientation.objects.filter(household=merged),
-        "commission_cases": CommissionCase.objects.filter(household=merged).exclude(
-            commission_id__in=kept_commissions
-        ),
+        "commission_cases": CommissionCase.objects.filter(household=merged).exclude(commission_id__in=kept_commissions),
     }
     for key, queryset in selections.items():
         moved[key] = sorted(queryset.values_list("pk", flat=True))
@@ -230,7 +228,9 @@ def check_persons(kept: Person, merged: Person) -> None:
         if person.merged_into_id is not None:
             _refuse(f"{person} a déjà été fusionnée avec une autre personne.")
         if person.household.status == codes.HouseholdStatus.MERGED:
-            _refuse(f"Le dossier {person.household.reference} a été fusionné dans un autre : choisissez l'autre dossier.")
+            _refuse(
+                f"Le dossier {person.household.reference} a été fusionné dans un autre : choisissez l'autre dossier."
+            )
 
 
 def _with_alias(kept: Person, merged: Person) -> str:
@@ -288,7 +288,9 @@ def merge_persons(
     )
     record(Action.UPDATE, object_type="person_merge", object_id=merge.pk)
     households = {kept_household.pk: kept_household, merged_household.pk: merged_household}.values()
-    _events(EventKind.MERGED, households, author, {"merge": merge.pk, "kept_person": kept.pk, "merged_person": merged.pk})
+    _events(
+        EventKind.MERGED, households, author, {"merge": merge.pk, "kept_person": kept.pk, "merged_person": merged.pk}
+    )
     return merge
 
 

@@ -1,6 +1,9 @@
 """The coordinator's duplicates pages: candidate pairs, side-by-side comparison, merge and its undo."""
 
+from dataclasses import replace
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
@@ -13,11 +16,14 @@ from lda.access.policy import actor_for, get_or_404
 from lda.accounts.roles import Role
 from lda.audit.log import record, record_read
 from lda.audit.models import Action
-from lda.households import linkage, merge
+from lda.households import codes, linkage, merge
 from lda.households.models import Household, MergeRecord, Person
 from lda.households.services import STALE_MESSAGE, Author, StaleVersion
 
 PAIRS_LIMIT = 100
+# Listing the pairs of a large territory takes seconds (bench/linkage.py): kept a while, and
+# pairs that a merge has since settled are dropped when shown.
+PAIRS_CACHE_SECONDS = 15 * 60
 PAGE_SIZE = 30
 
 
@@ -42,6 +48,10 @@ def _versions(request, *names):
         return None
 
 
+def _pairs_key(territory_id) -> str:
+    return f"lda:merges:pairs:{territory_id}"
+
+
 def _refused(request, error: ValidationError):
     for message in error.messages:
         messages.error(request, message)
@@ -50,7 +60,29 @@ def _refused(request, error: ValidationError):
 @permission("households.merge")
 def pairs(request):
     territory_id = _coordinator_grant(request).territory_id
-    found = linkage.duplicate_pairs(territory_id, limit=PAIRS_LIMIT)
+    key = _pairs_key(territory_id)
+    found = cache.get(key)
+    if found is None:
+        found = linkage.duplicate_pairs(territory_id, limit=PAIRS_LIMIT)
+        cache.set(key, found, PAIRS_CACHE_SECONDS)
+    ids = {row.person_id for pair in found for row in (pair.first, pair.second)}
+    # Persons still living, where they live now (a household merge moves them) and that
+    # household's current version (the forms carry it).
+    living = {
+        pk: {"household_id": household, "household_reference": reference, "household_version": version}
+        for pk, household, reference, version in Person.objects.filter(pk__in=ids, merged_into__isnull=True)
+        .exclude(household__status=codes.HouseholdStatus.MERGED)
+        .values_list("pk", "household_id", "household__reference", "household__version")
+    }
+    found = [
+        replace(
+            pair,
+            first=replace(pair.first, **living[pair.first.person_id]),
+            second=replace(pair.second, **living[pair.second.person_id]),
+        )
+        for pair in found
+        if pair.first.person_id in living and pair.second.person_id in living
+    ]
     record(Action.READ, subject=request, object_type="duplicate_pairs", object_id=territory_id)
     return render(request, "merges/pairs.html", {"pairs": found, "limit": PAIRS_LIMIT})
 
@@ -112,6 +144,7 @@ def merge_households(request, kept, merged):
     except ValidationError as error:
         _refused(request, error)
         return redirect(back)
+    cache.delete(_pairs_key(kept.territory_id))
     messages.success(
         request,
         f"Le dossier {merged.reference} a été fusionné dans le dossier {kept.reference}. "
@@ -178,5 +211,6 @@ def undo(request, pk):
     except ValidationError as error:
         _refused(request, error)
     else:
+        cache.delete(_pairs_key(merge_record.territory_id))
         messages.success(request, "La fusion a été annulée : chaque dossier a retrouvé ce qu'il contenait.")
     return redirect("merges:history")

@@ -11,7 +11,7 @@ from lda.audit.models import AccessLog
 from lda.households import codes, services
 from lda.households.models import Household, HouseholdEvent, LivingSituation, Person, Referral
 from tests.api.households_helpers import fields, token_of
-from tests.households.helpers import author_of, make_household, orient, organisation_of
+from tests.households.helpers import author_of, make_household, organisation_of, orient
 
 pytestmark = pytest.mark.django_db
 
@@ -430,3 +430,9 @@ def test_birth_dates_may_be_only_a_year(worker, users):
     assert response.status_code == 201
     assert Person.objects.get(first_name="Sam").birth_date_precision == codes.DatePrecision.YEAR
     assert response.json()["birth_date"] == str(date(1970, 1, 1))
+
+
+def test_a_body_that_is_not_json_is_refused_in_french(client, worker):
+    response = client.post("/api/v1/menages", "pas du json", content_type="application/json", **worker.headers)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Le corps de la requête n'est pas un JSON valide."}

@@ -6,12 +6,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from lda.access.policy import actor_for_token
+from lda.accounts.models import ApiToken
 from lda.accounts.roles import OrganisationKind, Role
+from lda.api.households import sensitive_filter
 from lda.households import services
 from lda.households.models import Household
+from lda.households.visibility import FileFacts, access
 from tests.api.households_helpers import token_of
 from tests.factories import OrganisationFactory, user_with_role
-from tests.households.helpers import author_of, make_household, orient, organisation_of, verified
+from tests.households.helpers import author_of, make_household, organisation_of, orient, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +190,32 @@ def test_an_unprotected_address_is_shown_to_who_sees_the_file(client, users):
     services.update_household(household, author_of(users[Role.SOCIAL_WORKER]), household.version, whereabouts="Rue X")
     creator = token_of(client, users[Role.SOCIAL_WORKER], Role.SOCIAL_WORKER)
     assert creator.get(f"/menages/{household.pk}").json()["whereabouts"] == "Rue X"
+
+
+def test_the_sql_sensitive_filter_agrees_with_the_visibility_rule(territory, users):
+    """The list's ethos filter uses the SQL form; the answers use `access()`: they must agree."""
+
+    siao, association = organisation_of(users[Role.REFERENT]), organisation_of(users[Role.SOCIAL_WORKER])
+    operator = OrganisationFactory(territory=territory, kind=OrganisationKind.ASSOCIATION)
+    created = make_household(users[Role.SOCIAL_WORKER])
+    followed = make_household(users[Role.SOCIAL_WORKER])
+    Household.objects.filter(pk=followed.pk).update(referent_organisation=siao)
+    for consent in ((), ("association",), ("siao",)):
+        household = make_household(users[Role.SOCIAL_WORKER], consent_kinds=consent)
+        Household.objects.filter(pk=household.pk).update(accompanying_organisation=operator)
+    households = list(Household.objects.all())
+    assert len(households) == 5 and created in households
+    for organisation, role in [
+        (siao, Role.REFERENT),
+        (association, Role.SOCIAL_WORKER),
+        (operator, Role.SOCIAL_WORKER),
+        (organisation_of(users[Role.COORDINATOR]), Role.COORDINATOR),
+        (organisation_of(users[Role.LANDLORD]), Role.LANDLORD),
+    ]:
+        token, _ = ApiToken.issue(organisation=organisation, role=role, name="t", created_by=None)
+        actor = actor_for_token(token)
+        in_sql = set(Household.objects.filter(sensitive_filter(actor)).values_list("pk", flat=True))
+        by_rule = {
+            h.pk for h in households if access(actor, FileFacts.of(h), {organisation.pk: organisation.kind}).sensitive
+        }
+        assert in_sql == by_rule, (organisation.kind, role)

@@ -265,6 +265,12 @@ def test_another_territory_commission_answers_404(client, coordinator, other_ter
         assert client.get(reverse(name, args=[elsewhere.pk])).status_code == 404
 
 
+# Measured: 13 for a partner, 15 for the coordinator, with 3 cases as with 30 (sign-in, session and
+# access log included): cases, heads, commitments, attendees, visible files and kinds are one query each.
+AGENDA_QUERIES = 15
+FOLLOW_UP_QUERIES = 10
+
+
 def _fill(commission, coordinator, creator, organisations, count):
     for n in range(count):
         household = make_household(creator, last_name=f"Nom{n}")
@@ -283,7 +289,7 @@ def test_agenda_queries_are_bounded(
     _fill(commission, coordinator, users[R.SOCIAL_WORKER], organisations, count)
     sign_in(client, users[role])
     url = reverse(name, args=[commission.pk])
-    with django_assert_max_num_queries(0):
+    with django_assert_max_num_queries(AGENDA_QUERIES):
         response = client.get(url)
     assert response.content.decode().count("<td>Tâche ") == 2 * count
 
@@ -293,6 +299,6 @@ def test_follow_up_queries_are_bounded(client, django_assert_max_num_queries, co
     landlord = users[R.LANDLORD]
     _fill(commission, coordinator, users[R.SOCIAL_WORKER], [organisation_of(landlord)], count)
     sign_in(client, landlord)
-    with django_assert_max_num_queries(0):
+    with django_assert_max_num_queries(FOLLOW_UP_QUERIES):
         response = client.get(reverse("commissions:my_commitments"))
     assert response.content.decode().count("<td>Tâche ") == count

@@ -88,3 +88,14 @@ def test_a_constant_number_of_queries(users, territory, django_assert_max_num_qu
         housed(users, last_name=f"Nom{n}")
     with django_assert_max_num_queries(5):
         figures_for_territory(territory.pk, date(2000, 1, 1), TODAY)
+
+
+def test_instants_are_read_back_exactly(users, territory):
+    from lda.households.figures_data import load_events
+    from lda.households.models import HouseholdEvent
+
+    housed(users)
+    kinds = ["list_left", "list_entered"]
+    recorded = {(e.kind, e.recorded_at) for e in HouseholdEvent.objects.filter(kind__in=kinds)}
+    loaded = {(e.kind, e.recorded_at) for e in load_events(territory.pk, START, TODAY) if e.kind in kinds}
+    assert loaded == recorded

@@ -21,7 +21,7 @@ from lda.households.models import (
     Resource,
 )
 from lda.households.services import PersonData, StaleVersion
-from tests.households.helpers import author_of, make_household, orient, organisation_of
+from tests.households.helpers import author_of, make_household, organisation_of, orient
 
 
 @pytest.fixture

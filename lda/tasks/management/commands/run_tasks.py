@@ -8,7 +8,7 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from lda.tasks import queue
 
@@ -41,7 +41,8 @@ class Command(BaseCommand):
                     if requeued:
                         self.stdout.write(f"{requeued} tâche(s) interrompue(s) remise(s) en file.")
                     maintained_at = time.monotonic()
-                close_old_connections()
+                if not connection.in_atomic_block:  # (tests run the command inside a transaction)
+                    close_old_connections()
                 task = queue.claim()
                 if task is not None:
                     queue.run_task(task)
