@@ -2,9 +2,10 @@
 
 Each household is first *planned* as plain values — the service calls that would have produced it
 (referral, study, decision, situations, contacts, exit, return…), each with its date — then written
-with bulk_create, with exactly the rows and domain events `services.py` and `commission.py` would
-have written. Planning is pure and seeded per household, so the plan is drawn twice (once to know
-who is still on the list, to share the caseloads; once to write) and stays identical.
+in bulk, with exactly the rows and domain events `services.py` and `commission.py` would have
+written. A plan depends only on its own seed, so it can be drawn again identically (to size the
+documented referent's caseload beforehand) and households are written chunk by chunk, in the order
+their files were opened (bounded memory at 100 000 households).
 
 Calibration (spec 1, "what the seeds measure"): of the households housed, about half come from the
 street, 20 % from shelters, 30 % from family or friends (Amiens); mean delay from entering the list
@@ -515,7 +516,7 @@ class Planner:
         self._first_fields(rng, plan, kind, received)
         episode_number, opened, returning = 1, received, False
         while True:
-            end = self._episode(rng, plan, episode_number, opened, family, kind, returning)
+            end = self._episode(rng, plan, episode_number, opened, kind, returning)
             if end is None or rng.random() >= RETURN_SHARE:
                 break
             back = end + timedelta(days=rng.randint(60, 540))
@@ -639,7 +640,7 @@ class Planner:
             consent_given=consent,
             consent_on=received if consent else None,
             consent_kinds=sorted(kinds) if consent else [],
-            protected="violence_victim" in publics and rng.random() < 0.5 or rng.random() < 0.005,
+            protected=("violence_victim" in publics and rng.random() < 0.5) or rng.random() < 0.005,
         )
 
     # one episode -----------------------------------------------------------------------------------
@@ -827,7 +828,7 @@ class Planner:
             return f"Domiciliation à l'accueil de jour (démo), {synthetic_address(rng, city)}"
         return synthetic_address(rng, city)
 
-    def _episode(self, rng, plan: Plan, number: int, opened: date, family: str, kind: str, returning: bool):
+    def _episode(self, rng, plan: Plan, number: int, opened: date, kind: str, returning: bool):
         """One passage through the platform; returns the day it ended (None: still followed)."""
         floor = plan.episodes[-1].left_on + timedelta(days=1) if returning else None
         plan.episodes.append(EpisodePlan(number, opened))

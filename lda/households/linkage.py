@@ -51,7 +51,7 @@ COMMON_NAME_PENALTY = 0.05
 ALIAS_FACTOR = 0.95
 # Bounds of the database work, whatever the territory's size.
 CANDIDATE_CAP = 400
-BLOCK_CAP = 20
+BLOCK_CAP = 60
 
 # Names repeat a lot in a territory: folding and phonetic keys are cached.
 fold = lru_cache(maxsize=100_000)(_fold_text)

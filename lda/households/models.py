@@ -147,6 +147,8 @@ class Person(models.Model):
     class Meta:
         verbose_name = "personne"
         ordering = ["-is_head", "role", "birth_date", "pk"]
+        # Duplicate detection looks up persons by birth date (lda/households/linkage.py).
+        indexes = [models.Index(fields=["birth_date"], name="person_birth_idx")]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"

@@ -80,7 +80,12 @@ for _model in (Person, Resource, Need, LivingSituation, Episode, Orientation, Ho
 def _commissions(actor, qs):
     coordinator = {g.territory_id for g in actor.grants if g.role == Role.COORDINATOR}
     organisations = {g.organisation_id for g in actor.grants}
-    return qs.filter(Q(territory_id__in=coordinator) | Q(attendees__in=organisations)).distinct()
+    # Attending organisations, and those given a commitment without attending, read the agenda.
+    return qs.filter(
+        Q(territory_id__in=coordinator)
+        | Q(attendees__in=organisations)
+        | Q(cases__commitments__organisation_id__in=organisations)
+    ).distinct()
 
 
 @scoped(CommissionCase)

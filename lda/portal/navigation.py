@@ -43,10 +43,22 @@ SECTIONS: tuple[Section, ...] = (
         "Commission des parcours complexes : ordres du jour, engagements des partenaires.",
     ),
     Section(
+        "commitments.update",
+        "commissions:my_commitments",
+        "Engagements",
+        "Les engagements pris par votre organisation en commission, à suivre jusqu'à leur réalisation.",
+    ),
+    Section(
         "households.figures",
         "figures:table",
         "Chiffres",
         "Entrées, relogements, délais et retours, calculés à partir des événements enregistrés.",
+    ),
+    Section(
+        "households.import",
+        "imports:upload",
+        "Import",
+        "Importer des ménages depuis un tableur (export SIAO), avec une vérification ligne à ligne.",
     ),
     Section(
         "households.merge",

@@ -225,12 +225,13 @@ def test_my_commitments_lists_open_ones_of_my_organisation_overdue_first(client,
     assert "En retard</strong>" in html and "Situation n°1" in html and "Lefebvre" not in html.title()
 
 
-def test_my_commitments_of_a_non_attending_organisation_shows_no_link(client, coordinator, case, users):
+def test_a_non_attending_organisation_given_a_commitment_reads_the_agenda(client, coordinator, case, users):
     agent = users[R.PREVENTION_AGENT]
     commit(case, coordinator, organisation_of(agent), TODAY + timedelta(days=1), action="Saisir la CCAPEX")
     html = page(client, agent, "commissions:my_commitments")
     assert "Saisir la CCAPEX" in html
-    assert reverse("commissions:detail", args=[case.commission_id]) not in html
+    assert reverse("commissions:detail", args=[case.commission_id]) in html
+    assert page(client, agent, "commissions:detail", case.commission_id)
 
 
 # --- print pages --------------------------------------------------------------------------------

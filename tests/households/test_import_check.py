@@ -72,8 +72,11 @@ RULES = [
     ({"Date DALO": "01/02/2026"}, "Date DALO", "DALO"),
     ({"Accord de partage": "oui"}, "Date de l'accord", "date"),
     ({"Partenaires autorisés": "SIAO"}, "Partenaires autorisés", "Accord de partage"),
-    ({"Partenaires autorisés": "martiens", "Accord de partage": "oui", "Date de l'accord": "03/01/2026"},
-     "Partenaires autorisés", "inconnue"),
+    (
+        {"Partenaires autorisés": "martiens", "Accord de partage": "oui", "Date de l'accord": "03/01/2026"},
+        "Partenaires autorisés",
+        "inconnue",
+    ),
     ({"Date d'entrée sur la liste": "02/01/2026"}, "Date d'entrée sur la liste", "précéder la saisine"),
     ({"Mesure": "VIAL"}, "Mesure", "entrée sur la liste"),
     ({"Mesure": "magique", "Date d'entrée sur la liste": "04/01/2026"}, "Mesure", "inconnue"),
@@ -232,8 +235,9 @@ def test_xlsx_with_typed_cells():
 def test_the_template_is_read_back_as_an_empty_file_with_every_column():
     report = check(importer.template_workbook(), today=TODAY)
     assert report.refused and "aucune ligne de données" in report.errors[0].message
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(importer.template_workbook()), read_only=True).worksheets[0]
     headers = next(sheet.iter_rows(values_only=True))

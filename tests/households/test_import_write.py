@@ -5,8 +5,16 @@ import pytest
 from lda.accounts.roles import Role
 from lda.audit.models import AccessLog
 from lda.households import importer
-from lda.households.models import Episode, EventKind, Household, HouseholdEvent, LivingSituation, Orientation, Person
-from lda.households.models import Referral
+from lda.households.models import (
+    Episode,
+    EventKind,
+    Household,
+    HouseholdEvent,
+    LivingSituation,
+    Orientation,
+    Person,
+    Referral,
+)
 from lda.households.normalise import name_key
 from lda.households.task_handlers import IMPORT, VALID_ONLY
 from lda.tasks import queue
