@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from lda.households.models import EventKind, Household, HouseholdEvent
 from tests.conftest import sign_in
-from tests.factories import OrganisationFactory, user_with_role
+from tests.factories import user_with_role
 from tests.households.helpers import make_household, orient
 
 pytestmark = pytest.mark.django_db
