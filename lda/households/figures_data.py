@@ -79,7 +79,8 @@ def load_events(territory_id: int, start: date, end: date, as_of: datetime | Non
         if kind == figures.LIST_LEFT:
             payload = {"reason": reason, "housed_in": home}
         elif kind == figures.ORIENTATION_DECIDED:
-            payload = {"decision": decision, "delay_days": None if delay is None else int(delay)}
+            # A JSON null reads as NULL on PostgreSQL but as the text 'null' on SQLite.
+            payload = {"decision": decision, "delay_days": None if delay in (None, "null") else int(delay)}
         else:
             payload = {}
         loaded.append(Event(kept.get(household, household), episode, kind, on, _instant(at), payload))

@@ -108,6 +108,17 @@ class Household(models.Model):
             models.Index(fields=["accompanying_organisation", "status"], name="household_accomp_org_idx"),
             models.Index(fields=["created_by_organisation"], name="household_creator_idx"),
             models.Index(fields=["referent", "status"], name="household_referent_idx"),
+            # The list of followed households, in its two main orders (bench/households_list.py).
+            models.Index(
+                fields=["territory", "-created_at", "-id"],
+                condition=models.Q(status__in=sorted(codes.ACTIVE_STATUSES)),
+                name="household_active_recent_idx",
+            ),
+            models.Index(
+                fields=["territory", "entered_list_on", "id"],
+                condition=models.Q(status__in=sorted(codes.ACTIVE_STATUSES)),
+                name="household_active_wait_idx",
+            ),
         ]
 
     def __str__(self):
@@ -234,7 +245,10 @@ class LivingSituation(models.Model):
     class Meta:
         verbose_name = "situation de logement"
         ordering = ["-started_on", "-pk"]
-        indexes = [models.Index(fields=["household", "started_on"], name="situation_history_idx")]
+        indexes = [
+            models.Index(fields=["household", "started_on"], name="situation_history_idx"),
+            models.Index(fields=["household"], condition=models.Q(ended_on__isnull=True), name="situation_current_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} depuis le {self.started_on:%d/%m/%Y}"

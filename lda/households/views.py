@@ -36,6 +36,8 @@ PAGE_SIZE = 50
 NO_CONTACT_DAYS = 30  # the caseload flags households without contact for 30 days
 REVIEW_SOON_DAYS = 15
 
+SENSITIVE_KINDS = [kind.code for kind in KINDS.values() if kind.sensitive]
+
 CONSULTABLE["household"] = lambda viewer, pk: get_or_404(viewer, Household.objects.all(), pk=pk)
 
 
@@ -137,14 +139,22 @@ def filtered_households(request):
 
 def _row_view(households, actor, today):
     """What the list shows of each household: sensitive ETHOS categories only to those who see them."""
+    households = list(households)
     kinds = organisation_kinds(actor)
+    # Which of these households' current situations reveal a sensitive category: one query for
+    # the page's rows only, not a subquery over the whole list.
+    sensitive = set(
+        LivingSituation.objects.filter(
+            household_id__in=[h.pk for h in households], ended_on__isnull=True, kind__in=SENSITIVE_KINDS
+        ).values_list("household_id", flat=True)
+    )
     rows = []
     for household in households:
         allowed = access(actor, FileFacts.of(household), kinds)
         head = household.heads[0] if household.heads else None
         ethos = household.current_ethos
         situation = None
-        if ethos and (allowed.sensitive or not household.situation_sensitive):
+        if ethos and (allowed.sensitive or household.pk not in sensitive):
             situation = ETHOS_CATEGORIES[ethos]
         rows.append(
             {
@@ -161,14 +171,8 @@ def _row_view(households, actor, today):
 
 
 def _with_display_fields(rows):
-    sensitive_kinds = [k.code for k in KINDS.values() if k.sensitive]
-    current_sensitive = LivingSituation.objects.filter(
-        household=OuterRef("pk"), ended_on__isnull=True, kind__in=sensitive_kinds
-    )
-    return (
-        rows.select_related("referent", "referent_organisation", "accompanying_organisation")
-        .annotate(situation_sensitive=Exists(current_sensitive))
-        .prefetch_related(heads_prefetch())
+    return rows.select_related("referent", "referent_organisation", "accompanying_organisation").prefetch_related(
+        heads_prefetch()
     )
 
 

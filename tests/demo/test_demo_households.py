@@ -6,7 +6,6 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -346,13 +345,6 @@ def test_calibration_on_the_seeds(main):
     )
 
 
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    raises=ValueError,
-    strict=False,
-    reason="figures_data lit payload__delay_days avec KT(), qui rend 'null' (texte) sur SQLite pour une décision "
-    "sans saisine (delay_days None, écrit par services.decide) : à corriger dans figures_data.",
-)
 def test_the_figures_page_finds_the_same_calibration(main):
     today = timezone.localdate()
     table = figures_for_territory(main.pk, today - timedelta(days=3 * 365), today)
