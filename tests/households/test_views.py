@@ -237,3 +237,39 @@ def test_household_page_queries_do_not_grow_with_its_history(client, users, djan
     with django_assert_max_num_queries(len(few)):
         assert client.get(url).status_code == 200
     assert len(few) <= 25
+
+
+def _referral_post(last_name, first_name, birth_date, **extra):
+    return {
+        "personne-TOTAL_FORMS": "1",
+        "personne-INITIAL_FORMS": "0",
+        "personne-MIN_NUM_FORMS": "1",
+        "personne-MAX_NUM_FORMS": "12",
+        "personne-0-last_name": last_name,
+        "personne-0-first_name": first_name,
+        "personne-0-birth_date": birth_date,
+        "personne-0-birth_date_precision": "day",
+        "personne-0-sex": "F",
+        "personne-0-role": "adult",
+        "personne-0-administrative_status": "unknown",
+        "referrer_kind": "association",
+        "received_on": timezone.localdate().isoformat(),
+        "situation_kind": "street",
+        **extra,
+    }
+
+
+def test_a_possible_duplicate_is_shown_before_saving_and_hidden_files_stay_hidden(client, users, territory):
+    make_household(users["referent"], last_name="Martin", first_name="Léa")  # born 02/04/1985
+    other = user_with_role("social_worker", territory)
+    sign_in(client, other)
+    url = reverse("households:referral_create")
+    warned = client.post(url, _referral_post("LÉA", "martin", "1985-04-02"))
+    assert warned.status_code == 200
+    text = warned.content.decode()
+    assert "existe peut-être déjà" in text
+    assert "Un dossier que vous ne pouvez pas consulter" in text  # no reference, no link
+    assert Household.objects.count() == 1
+    saved = client.post(url, _referral_post("LÉA", "martin", "1985-04-02", confirm_distinct="on"))
+    assert saved.status_code == 302
+    assert Household.objects.count() == 2
