@@ -228,6 +228,13 @@ class HouseholdForm(VersionedForm):
     protected = forms.BooleanField(
         label="Dossier protégé", required=False, help_text="L'adresse n'est visible que des personnes habilitées."
     )
+    protected_viewers = forms.ModelMultipleChoiceField(
+        label="Personnes habilitées à voir l'adresse d'un dossier protégé",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Vous en faites toujours partie.",
+    )
     whereabouts = forms.CharField(label="Adresse ou lieu où joindre le ménage", max_length=300, required=False)
     notes = forms.CharField(
         label="Notes",
@@ -236,9 +243,10 @@ class HouseholdForm(VersionedForm):
         help_text="Des faits utiles à l'accompagnement. Pas de jugement, pas de numéro de sécurité sociale.",
     )
 
-    def __init__(self, *args, referents=None, sees_sensitive=False, sees_whereabouts=False, **kwargs):
+    def __init__(self, *args, referents=None, staff=None, sees_sensitive=False, sees_whereabouts=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["referent"].queryset = referents
+        self.fields["protected_viewers"].queryset = staff
         if not sees_sensitive:
             del self.fields["notes"]
             # Sensitive priority publics stay as they are; the user edits only the others.
@@ -246,7 +254,9 @@ class HouseholdForm(VersionedForm):
                 c for c in codes.PriorityPublic.choices if c[0] not in codes.PRIORITY_SENSITIVE
             ]
         if not sees_whereabouts:
-            del self.fields["whereabouts"]
+            # Who cannot see the address cannot lift the protection nor choose who sees it.
+            for name in ("whereabouts", "protected", "protected_viewers"):
+                del self.fields[name]
 
     def _communes(self, name):
         raw = self.cleaned_data.get(name, "")

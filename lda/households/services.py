@@ -429,6 +429,18 @@ def update_household(household: Household, author: Author, expected_version: int
 
 
 @transaction.atomic
+def set_protected_viewers(household: Household, author: Author, users) -> None:
+    """The people named on a protected file (the author always among them, so that someone is)."""
+    wanted = {u.pk for u in users} | ({author.user_id} if author.user_id else set())
+    current = set(household.protected_viewers.values_list("pk", flat=True))
+    if wanted == current:
+        return
+    household.protected_viewers.set(wanted)
+    touch(household, None)
+    emit(household, EventKind.PROTECTION_CHANGED, timezone.localdate(), author, {"viewers": len(wanted)})
+
+
+@transaction.atomic
 def record_need(household: Household, author: Author, kind: str, status: str, expected_version=None) -> Need:
     if kind not in codes.NeedKind.values:
         raise ValidationError({"kind": f"Besoin inconnu : « {kind} »."})

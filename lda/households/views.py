@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -428,22 +429,38 @@ def household_edit(request, pk):
         .distinct()
         .order_by("last_name")
     )
-    initial = {
-        name: getattr(household, name)
-        for name in forms.HouseholdForm.base_fields
-        if name not in ("version", "referent", "accepted_communes", "refused_communes", "wants_to_live_alone")
-    }
+    staff = (
+        User.objects.filter(
+            memberships__organisation__territory_id=household.territory_id,
+            memberships__role__in=[Role.COORDINATOR, Role.REFERENT, Role.SOCIAL_WORKER],
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    special = (
+        "version",
+        "referent",
+        "accepted_communes",
+        "refused_communes",
+        "wants_to_live_alone",
+        "protected_viewers",
+    )
+    initial = {name: getattr(household, name) for name in forms.HouseholdForm.base_fields if name not in special}
     initial.update(
         version=household.version,
         referent=household.referent_id,
         accepted_communes=", ".join(household.accepted_communes),
         refused_communes=", ".join(household.refused_communes),
         wants_to_live_alone={None: "unknown", True: "true", False: "false"}[household.wants_to_live_alone],
+        protected_viewers=list(household.protected_viewers.values_list("pk", flat=True)),
     )
     form = forms.HouseholdForm(
         request.POST or None,
         initial=initial,
         referents=territory_referents,
+        staff=staff,
         sees_sensitive=allowed.sensitive,
         sees_whereabouts=allowed.whereabouts,
     )
@@ -462,12 +479,15 @@ def household_edit(request, pk):
             data["consent_on"] = None
         if data["referent"] is not None:
             data["referent_organisation"] = data["referent"].memberships.filter(role=Role.REFERENT).first().organisation
-        if _apply(
-            request,
-            form,
-            lambda: services.update_household(household, author(request), version, **data),
-            "Le dossier a été enregistré.",
-        ):
+        viewers = data.pop("protected_viewers", None)
+
+        @transaction.atomic
+        def write():
+            services.update_household(household, author(request), version, **data)
+            if viewers is not None and data.get("protected"):
+                services.set_protected_viewers(household, author(request), viewers)
+
+        if _apply(request, form, write, "Le dossier a été enregistré."):
             return redirect("households:detail", pk=household.pk)
     return _edit_page(request, household, form, "Modifier le dossier")
 

@@ -273,3 +273,41 @@ def test_a_possible_duplicate_is_shown_before_saving_and_hidden_files_stay_hidde
     saved = client.post(url, _referral_post("LÉA", "martin", "1985-04-02", confirm_distinct="on"))
     assert saved.status_code == 302
     assert Household.objects.count() == 2
+
+
+def _edit_post(household, **changes):
+    data = {
+        "version": household.version,
+        "wants_to_live_alone": "unknown",
+        "accepted_communes": "13055",
+        "refused_communes": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_protected_file_names_who_sees_the_address(client, users):
+    household = make_household(users["referent"])
+    orient(users["coordinator"], household)
+    household.refresh_from_db()
+    sign_in(client, users["coordinator"])
+    response = client.post(
+        reverse("households:edit", args=[household.pk]),
+        _edit_post(
+            household, protected="on", whereabouts="Foyer Les Tilleuls", protected_viewers=[users["referent"].pk]
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    household.refresh_from_db()
+    assert household.protected and household.accepted_communes == ["13055"]
+    assert set(household.protected_viewers.all()) == {users["referent"], users["coordinator"]}
+    assert household.events.filter(kind=EventKind.PROTECTION_CHANGED).exists()
+    # Someone of the file who is not named sees neither the address nor the protection switch.
+    colleague = user_with_role(
+        "referent",
+        users["referent"].memberships.get().organisation.territory,
+        organisation=users["referent"].memberships.get().organisation,
+    )
+    sign_in(client, colleague)
+    page = client.get(reverse("households:edit", args=[household.pk])).content.decode()
+    assert "Foyer Les Tilleuls" not in page and 'name="protected"' not in page
