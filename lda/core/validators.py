@@ -71,3 +71,18 @@ def validate_commune_code(value: str) -> None:
     """INSEE commune code: département prefix then commune number (5 characters)."""
     if not re.fullmatch(r"(\d{5}|2[AB]\d{3})", value or ""):
         raise ValidationError("Code commune INSEE invalide (5 caractères, ex. : 13055).", code="commune")
+
+
+# A French social-security number (NIR): sex, year, month, département (2A/2B for Corsica),
+# commune, order, optional key — with or without spaces or dots. Spec 6: never stored anywhere.
+_NIR_LIKE = re.compile(
+    r"(?<![\dA-Za-z])[12][ .]?\d{2}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{2}|2[AaBb])[ .]?\d{3}[ .]?\d{3}(?:[ .]?\d{2})?(?!\d)"
+)
+NIR_MESSAGE = (
+    "Ce texte semble contenir un numéro de sécurité sociale (NIR) : il ne doit jamais être enregistré. "
+    "Retirez-le avant d'enregistrer."
+)
+
+
+def contains_nir_like(text: str) -> bool:
+    return bool(text) and _NIR_LIKE.search(text) is not None

@@ -15,6 +15,7 @@ from django.utils import timezone
 from lda.accounts.models import Territory
 from lda.audit.log import record
 from lda.audit.models import Action
+from lda.core.validators import NIR_MESSAGE, contains_nir_like
 from lda.households import codes, pathway
 from lda.households.ethos import KINDS
 from lda.households.models import (
@@ -65,6 +66,13 @@ def check_not_future(value: date | None, field_name: str, label: str, today: dat
 def check_order(start: date | None, end: date | None, field_name: str, message: str):
     if start and end and end < start:
         raise ValidationError({field_name: message})
+
+
+def check_free_text(**fields):
+    """Free text never holds a social-security number (spec 6)."""
+    errors = {name: NIR_MESSAGE for name, text in fields.items() if contains_nir_like(text or "")}
+    if errors:
+        raise ValidationError(errors)
 
 
 def check_situation_kind(kind: str):
@@ -159,6 +167,8 @@ def check_person(data: PersonData):
         errors["birth_date"] = "La date de naissance ne peut pas être dans le futur."
     if data.role not in codes.PersonRole.values:
         errors["role"] = f"Place dans le ménage inconnue : « {data.role} »."
+    if contains_nir_like(data.aliases):
+        errors["aliases"] = NIR_MESSAGE
     if data.sex not in codes.Sex.values:
         errors["sex"] = f"Sexe inconnu : « {data.sex} »."
     if data.administrative_status not in codes.AdministrativeStatus.values:
@@ -202,6 +212,7 @@ def check_referral(data: ReferralData, new_household: bool):
         check_not_future(data.situation_since, "situation_since", "Le début de la situation")
     if data.consent_given and not data.consent_on:
         raise ValidationError({"consent_on": "Indiquez la date à laquelle la personne a donné son accord."})
+    check_free_text(summary=data.summary)
     check_not_future(data.consent_on, "consent_on", "La date de l'accord")
 
 
@@ -295,6 +306,8 @@ def check_decision(data: DecisionData, received_on: date | None):
         errors["measure"] = f"Mesure inconnue : « {data.measure} »."
     if data.reason and data.reason not in codes.DecisionReason.values:
         errors["reason"] = f"Motif inconnu : « {data.reason} »."
+    if contains_nir_like(data.comment):
+        errors["comment"] = NIR_MESSAGE
     if data.decided_on and data.decided_on > timezone.localdate():
         errors["decided_on"] = "La date de décision ne peut pas être dans le futur."
     elif received_on and data.decided_on and data.decided_on < received_on:
@@ -367,6 +380,7 @@ def record_situation(
     """Appends a situation; the previous one ends where this one starts (the history is kept)."""
     check_situation_kind(kind)
     check_not_future(started_on, "started_on", "Le début de la situation")
+    check_free_text(detail=detail)
     previous = household.situations.filter(ended_on__isnull=True).order_by("-started_on", "-pk").first()
     if previous is not None:
         check_order(
@@ -413,6 +427,7 @@ def update_household(household: Household, author: Author, expected_version: int
     changed = [name for name, value in changes.items() if getattr(household, name) != value]
     if not changed:
         return []
+    check_free_text(**{name: changes.get(name) for name in ("notes", "whereabouts", "sne_number") if name in changes})
     check_not_future(changes.get("dalo_on"), "dalo_on", "La date DALO")
     check_not_future(changes.get("sne_filed_on"), "sne_filed_on", "La date de dépôt")
     check_not_future(changes.get("consent_on"), "consent_on", "La date de l'accord")
