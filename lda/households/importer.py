@@ -30,6 +30,7 @@ from lda.access.policy import Actor, Grant
 from lda.accounts.roles import OrganisationKind
 from lda.audit.log import record
 from lda.audit.models import Action
+from lda.core.validators import NIR_MESSAGE, contains_nir_like
 from lda.households import codes
 from lda.households.ethos import ETHOS_CATEGORIES, KINDS, SITUATION_KINDS, kind_for_ethos
 from lda.households.models import (
@@ -689,6 +690,8 @@ def _person(line, cells, positions, today, problems) -> PersonData | None:
         except CellError as exc:
             refuse(key, str(exc))
             values[key] = ""
+    if contains_nir_like(values["aliases"]):
+        refuse("aliases", NIR_MESSAGE)
     if not values["last_name"]:
         refuse("last_name", "Nom manquant.")
     if not values["first_name"]:

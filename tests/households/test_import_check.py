@@ -94,6 +94,7 @@ RULES = [
         "type de logement",
     ),
     ({"Référence ménage": ""}, "Référence ménage", "manquante"),
+    ({"Autres noms": "1 85 04 13 055 123 45"}, "Autres noms", "sécurité sociale"),
 ]
 
 
