@@ -23,31 +23,16 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lda.settings")
+
+import database  # noqa: E402  (bench/database.py, beside this script)
 
 SEED = 20261122
 FIRST_DAY = date(2019, 1, 1)
 TODAY = date(2026, 11, 1)
 BATCH = 5000
-
-
-def ensure_database(url: str) -> None:
-    """Creates the PostgreSQL database named by the URL when it does not exist yet."""
-    import psycopg
-
-    parts = urlparse(url)
-    if not parts.scheme.startswith("postgres"):
-        return
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
-            print(f"Base {name} créée.")
 
 
 def weighted(rnd, table):
@@ -199,15 +184,7 @@ def main():
     parser.add_argument("--fresh", action="store_true", help="construire un nouveau territoire même s'il en existe un")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        ensure_database(url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    database.prepare()
 
     from django.db import connection
 

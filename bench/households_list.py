@@ -21,10 +21,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lda.settings")
+
+import database  # noqa: E402  (bench/database.py, beside this script)
 
 COORDINATOR = "coordination@demo.lda.fr"
 SCENARIOS = (
@@ -34,21 +35,6 @@ SCENARIOS = (
     ("tri par ancienneté sur la liste", {"tri": "anciennete"}),
     ("page 50", {"page": "50"}),
 )
-
-
-def ensure_database(url: str) -> None:
-    """Creates the PostgreSQL database named by the URL when it does not exist yet."""
-    import psycopg
-
-    parts = urlparse(url)
-    if not parts.scheme.startswith("postgres"):
-        return
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-            print(f"Base {name} créée.")
 
 
 def ensure_demo(households: int, fresh: bool, seed: int) -> None:
@@ -163,17 +149,11 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise SystemExit("DATABASE_URL doit désigner une base PostgreSQL (voir l'en-tête du script).")
-    ensure_database(url)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    database.prepare()
     from django.db import connection
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
-    call_command("migrate", verbosity=0)
     ensure_demo(args.households, args.fresh, args.seed)
     with connection.cursor() as cursor:
         # As autovacuum would after a bulk load: the demo's bulk update of current_episode leaves dead rows.

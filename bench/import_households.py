@@ -27,10 +27,11 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lda.settings")
+
+import database  # noqa: E402  (bench/database.py, beside this script)
 
 SEED = 20261122
 TODAY = date(2026, 11, 1)
@@ -51,20 +52,6 @@ REFERRERS = ["SIAO", "CCAS", "Association", "Maraude", "CCAPEX", "SPIP", "ASE", 
 PRIORITIES = ["Moins de 25 ans", "Famille monoparentale", "Grande marginalité", "Sortie de détention", ""]
 EXITS = [("Logé", 65), ("Perdu de vue", 15), ("Parti du territoire", 10), ("A refusé l'accompagnement", 10)]
 HOMES = ["Logement social", "IML", "Parc privé", "Pension de famille"]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlparse(url)
-    if not parts.scheme.startswith("postgres"):
-        return
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-            print(f"Base {name} créée.")
 
 
 def weighted(rng, table):
@@ -167,16 +154,9 @@ def main():
     parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     parser.add_argument("--keep", action="store_true", help="garder les ménages importés")
     args = parser.parse_args()
-    if os.environ.get("DATABASE_URL"):
-        ensure_database(os.environ["DATABASE_URL"])
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    database.prepare()
     from django.db import connection, transaction
 
-    call_command("migrate", verbosity=0)
     from lda.accounts.models import Membership, Organisation, Territory, User
     from lda.accounts.roles import OrganisationKind, Role
     from lda.households import importer

@@ -27,31 +27,17 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lda.settings")
+
+import database  # noqa: E402  (bench/database.py, beside this script)
 
 SEED = 20261122
 BATCH = 5000
 PRECISIONS = (("day", 85), ("month", 5), ("year", 7), ("approximate", 3))
 VARIANTS = ("case", "swap", "typo", "compound", "phonetic", "alias", "day_off", "day_month", "year_only")
 ACCENTS = str.maketrans("eEaAcCiIoOuU", "éÉàÀçÇïÏôÔùÙ")
-
-
-def ensure_database(url: str) -> None:
-    """Creates the PostgreSQL database named by the URL when it does not exist yet."""
-    import psycopg
-
-    parts = urlparse(url)
-    if not parts.scheme.startswith("postgres"):
-        return
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-            print(f"Base {name} créée.")
 
 
 def random_person(rnd):
@@ -191,15 +177,7 @@ def main():
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        ensure_database(url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    database.prepare()
     from django.db import connection
 
     from lda.accounts.models import Territory
