@@ -31,7 +31,7 @@ from lda.accounts.roles import OrganisationKind
 from lda.audit.log import record
 from lda.audit.models import Action
 from lda.core.validators import NIR_MESSAGE, contains_nir_like
-from lda.households import codes
+from lda.households import codes, services
 from lda.households.ethos import ETHOS_CATEGORIES, KINDS, SITUATION_KINDS, kind_for_ethos
 from lda.households.models import (
     Episode,
@@ -43,7 +43,6 @@ from lda.households.models import (
     Person,
     Referral,
 )
-from lda.households.normalise import name_key
 from lda.households.services import PersonData, next_references
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -947,22 +946,9 @@ def write(
         persons = []
         for row, h in zip(rows, batch, strict=True):
             for data in h.persons:
-                persons.append(
-                    Person(
-                        household=row,
-                        last_name=data.last_name,
-                        first_name=data.first_name,
-                        aliases=data.aliases,
-                        birth_date=data.birth_date,
-                        birth_date_precision=data.birth_date_precision,
-                        sex=data.sex,
-                        role=data.role,
-                        administrative_status=data.administrative_status,
-                        is_head=data.is_head,
-                        name_key=name_key(data.last_name, data.first_name),
-                        created_at=now,
-                    )
-                )
+                person = services.new_person(row, data)
+                person.created_at = now
+                persons.append(person)
         Person.objects.bulk_create(persons, batch_size=2000)
         persons_count += len(persons)
         situations = [

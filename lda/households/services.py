@@ -177,7 +177,8 @@ def check_person(data: PersonData):
         raise ValidationError(errors)
 
 
-def _new_person(household, data: PersonData) -> Person:
+def new_person(household, data: PersonData) -> Person:
+    """An unsaved Person from checked data (services save it; the import bulk-creates it)."""
     return Person(
         household=household,
         last_name=data.last_name.strip(),
@@ -236,7 +237,7 @@ def receive_referral(
         episode = Episode.objects.create(household=household, number=1, opened_on=data.received_on)
         household.current_episode = episode
         household.save(update_fields=["current_episode"])
-        persons = [_new_person(household, p) for p in data.persons]
+        persons = [new_person(household, p) for p in data.persons]
         if not any(p.is_head for p in persons):
             persons[0].is_head = True
         Person.objects.bulk_create(persons)
@@ -415,7 +416,7 @@ def record_situation(
 def add_person(household: Household, author: Author, data: PersonData, expected_version=None) -> Person:
     check_person(data)
     touch(household, expected_version)
-    person = _new_person(household, data)
+    person = new_person(household, data)
     person.save()
     emit(household, EventKind.PERSON_ADDED, timezone.localdate(), author, {"role": data.role})
     return person
