@@ -144,11 +144,17 @@ def recent_authentication_required(view):
 
     @wraps(view)  # keeps the view's access declaration (lda_access)
     def wrapper(request, *args, **kwargs):
-        if not signin.recently_authenticated(request):
-            return redirect(reverse("accounts:reauthenticate") + "?" + urlencode({"next": request.get_full_path()}))
-        return view(request, *args, **kwargs)
+        return reauthentication_needed(request) or view(request, *args, **kwargs)
 
     return wrapper
+
+
+def reauthentication_needed(request):
+    """The redirect to the password page when the last authentication is over 15 minutes old,
+    else None (for views that ask it only for some objects, such as protected files)."""
+    if signin.recently_authenticated(request):
+        return None
+    return redirect(reverse("accounts:reauthenticate") + "?" + urlencode({"next": request.get_full_path()}))
 
 
 @signed_in

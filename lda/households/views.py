@@ -21,7 +21,7 @@ from lda.access.decorators import permission
 from lda.access.policy import actor_for, can, get_or_404
 from lda.accounts.models import Organisation, User
 from lda.accounts.roles import OrganisationKind, Role
-from lda.accounts.views import recent_authentication_required
+from lda.accounts.views import reauthentication_needed, recent_authentication_required
 from lda.audit.log import record_export, record_read
 from lda.audit.views import CONSULTABLE
 from lda.core.exports import csv_response, safe_cell
@@ -318,8 +318,8 @@ def household_detail(request, pk):
         ),
         pk=pk,
     )
-    if household.protected and not _recently_authenticated(request):
-        return redirect_to_reauth(request)
+    if household.protected and (redirect_response := reauthentication_needed(request)):
+        return redirect_response
     allowed = file_access(request, household)
     record_read(request, household, section="dossier", protected=household.protected)
     today = timezone.localdate()
@@ -373,20 +373,6 @@ def household_detail(request, pk):
         else None,
     }
     return render(request, "households/detail.html", context)
-
-
-def _recently_authenticated(request):
-    from lda.accounts import signin
-
-    return signin.recently_authenticated(request)
-
-
-def redirect_to_reauth(request):
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
-    return redirect(reverse("accounts:reauthenticate") + "?" + urlencode({"next": request.get_full_path()}))
 
 
 # --- edits of the file ---------------------------------------------------------------------------

@@ -311,3 +311,20 @@ def test_a_protected_file_names_who_sees_the_address(client, users):
     sign_in(client, colleague)
     page = client.get(reverse("households:edit", args=[household.pk])).content.decode()
     assert "Foyer Les Tilleuls" not in page and 'name="protected"' not in page
+
+
+def test_a_protected_file_asks_for_the_password_again_after_15_minutes(client, users):
+    import time as clock
+
+    from lda.accounts.signin import REAUTH_AT
+
+    household = make_household(users["referent"])
+    sign_in(client, users["referent"])
+    session = client.session
+    session[REAUTH_AT] = clock.time() - 16 * 60
+    session.save()
+    url = reverse("households:detail", args=[household.pk])
+    assert client.get(url).status_code == 200
+    Household.objects.filter(pk=household.pk).update(protected=True)
+    response = client.get(url)
+    assert response.status_code == 302 and reverse("accounts:reauthenticate") in response["Location"]
