@@ -402,6 +402,15 @@ def _edit_page(request, household, form, title, intro=""):
     )
 
 
+def _form_page(request, household, form, write, success, title, intro=""):
+    """The edit pages' one flow: a valid POST runs `write(cleaned_data)` and returns to the file;
+    otherwise (or on a refused write) the form is shown again with its errors and the input."""
+    if request.method == "POST" and form.is_valid():
+        if _apply(request, form, lambda: write(form.cleaned_data), success):
+            return redirect("households:detail", pk=household.pk)
+    return _edit_page(request, household, form, title, intro)
+
+
 @permission("households.edit")
 def household_edit(request, pk):
     household = _household(request, pk)
@@ -484,21 +493,14 @@ def situation_add(request, pk):
     form = forms.SituationForm(
         request.POST or None, initial={"version": household.version, "started_on": timezone.localdate()}
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if _apply(
-            request,
-            form,
-            lambda: services.record_situation(
-                household, author(request), d["kind"], d["started_on"], d["detail"], d["version"]
-            ),
-            "La nouvelle situation est enregistrée ; la précédente est conservée dans l'historique.",
-        ):
-            return redirect("households:detail", pk=household.pk)
-    return _edit_page(
+    return _form_page(
         request,
         household,
         form,
+        lambda d: services.record_situation(
+            household, author(request), d["kind"], d["started_on"], d["detail"], d["version"]
+        ),
+        "La nouvelle situation est enregistrée ; la précédente est conservée dans l'historique.",
         "Nouvelle situation de logement",
         "L'historique n'est jamais effacé : la situation précédente se termine à la date de début de la nouvelle.",
     )
@@ -545,20 +547,17 @@ def possible_duplicates(request, territory_id, persons, exclude_household_id=Non
 @permission("households.edit")
 def need_record(request, pk):
     household = _household(request, pk)
-    allowed = file_access(request, household)
     form = forms.NeedForm(request.POST or None, initial={"version": household.version})
-    if not allowed.sensitive:
+    if not file_access(request, household).sensitive:
         form.fields["kind"].choices = [c for c in codes.NeedKind.choices if c[0] not in codes.NEED_SENSITIVE]
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if _apply(
-            request,
-            form,
-            lambda: services.record_need(household, author(request), d["kind"], d["status"], d["version"]),
-            "Le besoin est enregistré.",
-        ):
-            return redirect("households:detail", pk=household.pk)
-    return _edit_page(request, household, form, "Besoin du ménage")
+    return _form_page(
+        request,
+        household,
+        form,
+        lambda d: services.record_need(household, author(request), d["kind"], d["status"], d["version"]),
+        "Le besoin est enregistré.",
+        "Besoin du ménage",
+    )
 
 
 @permission("households.edit")
@@ -569,76 +568,65 @@ def resource_add(request, pk):
         initial={"version": household.version},
         persons=household.persons.filter(merged_into__isnull=True),
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if _apply(
-            request,
-            form,
-            lambda: services.record_resource(
-                household,
-                author(request),
-                d["kind"],
-                d["monthly_amount"],
-                d["person"],
-                d["requested_on"],
-                d["opened_on"],
-                d["version"],
-            ),
-            "La ressource est enregistrée.",
-        ):
-            return redirect("households:detail", pk=household.pk)
-    return _edit_page(request, household, form, "Ressource")
+    return _form_page(
+        request,
+        household,
+        form,
+        lambda d: services.record_resource(
+            household,
+            author(request),
+            d["kind"],
+            d["monthly_amount"],
+            d["person"],
+            d["requested_on"],
+            d["opened_on"],
+            d["version"],
+        ),
+        "La ressource est enregistrée.",
+        "Ressource",
+    )
+
+
+def _dated_initial(household):
+    return {"version": household.version, "on": timezone.localdate()}
 
 
 @permission("households.edit")
 def contact_record(request, pk):
     household = _household(request, pk)
-    form = forms.ContactForm(request.POST or None, initial={"version": household.version, "on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if _apply(
-            request,
-            form,
-            lambda: services.record_contact(household, author(request), d["on"], d["version"]),
-            "Le contact est enregistré.",
-        ):
-            return redirect("households:detail", pk=household.pk)
-    return _edit_page(request, household, form, "Contact avec le ménage")
+    return _form_page(
+        request,
+        household,
+        forms.ContactForm(request.POST or None, initial=_dated_initial(household)),
+        lambda d: services.record_contact(household, author(request), d["on"], d["version"]),
+        "Le contact est enregistré.",
+        "Contact avec le ménage",
+    )
 
 
 @permission("households.exit")
 def household_exit(request, pk):
     household = _household(request, pk)
-    form = forms.ExitForm(request.POST or None, initial={"version": household.version, "on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if _apply(
-            request,
-            form,
-            lambda: services.leave_list(household, author(request), d["on"], d["reason"], d["housed_in"], d["version"]),
-            "Le ménage est sorti de la liste.",
-        ):
-            return redirect("households:detail", pk=household.pk)
-    return _edit_page(request, household, form, "Sortie de la liste", "Une sortie a toujours un motif et une date.")
+    return _form_page(
+        request,
+        household,
+        forms.ExitForm(request.POST or None, initial=_dated_initial(household)),
+        lambda d: services.leave_list(household, author(request), d["on"], d["reason"], d["housed_in"], d["version"]),
+        "Le ménage est sorti de la liste.",
+        "Sortie de la liste",
+        "Une sortie a toujours un motif et une date.",
+    )
 
 
 @permission("households.exit")
 def household_return(request, pk):
     household = _household(request, pk)
-    form = forms.ReturnForm(request.POST or None, initial={"version": household.version, "on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if _apply(
-            request,
-            form,
-            lambda: services.return_to_list(household, author(request), d["on"], d["version"]),
-            "Le ménage revient : un nouvel épisode est ouvert, lié au précédent.",
-        ):
-            return redirect("households:detail", pk=household.pk)
-    return _edit_page(
+    return _form_page(
         request,
         household,
-        form,
+        forms.ReturnForm(request.POST or None, initial=_dated_initial(household)),
+        lambda d: services.return_to_list(household, author(request), d["on"], d["version"]),
+        "Le ménage revient : un nouvel épisode est ouvert, lié au précédent.",
         "Retour sur la liste",
         "Droit au recommencement : un nouvel épisode s'ouvre, l'historique du précédent est conservé.",
     )
