@@ -23,43 +23,41 @@ from lda.households.models import (
 from lda.households.visibility import FILE_ROLES
 
 
-def household_filter(actor) -> Q:
-    """A Q on Household giving the files the actor sees (never everything: starts from nothing)."""
+def coordinator_territories(actor) -> set[int]:
+    return {g.territory_id for g in actor.grants if g.role == Role.COORDINATOR}
+
+
+def _reasons(actor, as_creator: bool) -> Q:
+    """The SQL twin of `visibility.access`: the territory's coordinator; referents and social
+    workers of the referent organisation (and of the creating one when `as_creator`), or of the
+    accompanying organisation when the household consented to that kind of partner."""
     condition = Q(pk__in=[])
-    coordinator_territories = {g.territory_id for g in actor.grants if g.role == Role.COORDINATOR}
-    if coordinator_territories:
-        condition |= Q(territory_id__in=coordinator_territories)
+    territories = coordinator_territories(actor)
+    if territories:
+        condition |= Q(territory_id__in=territories)
     organisations = {g.organisation_id for g in actor.grants if g.role in FILE_ROLES}
     if organisations:
-        condition |= Q(created_by_organisation_id__in=organisations) | Q(referent_organisation_id__in=organisations)
-        condition |= _accompanied_with_consent(organisations)
+        condition |= Q(referent_organisation_id__in=organisations)
+        if as_creator:
+            condition |= Q(created_by_organisation_id__in=organisations)
+        kinds = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind"))
+        for organisation, kind in kinds.items():
+            condition |= Q(
+                accompanying_organisation_id=organisation, consent_given=True, consent_kinds__icontains=f'"{kind}"'
+            )
     return condition
 
 
-def _accompanied_with_consent(organisations) -> Q:
-    """Files accompanied by one of `organisations` whose household consented to that kind of partner."""
-    condition = Q(pk__in=[])
-    kinds = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind"))
-    for organisation, kind in kinds.items():
-        condition |= Q(
-            accompanying_organisation_id=organisation, consent_given=True, consent_kinds__icontains=f'"{kind}"'
-        )
-    return condition
+def household_filter(actor) -> Q:
+    """A Q on Household giving the files the actor sees (never everything: starts from nothing)."""
+    return _reasons(actor, as_creator=True)
 
 
 def sensitive_filter(actor) -> Q:
     """The files whose sensitive sections the actor sees: filtering on a sensitive value (a need,
     a priority public, an ETHOS category revealing violence…) is limited to these, so that the
     presence of a household in a filtered list never reveals what the actor may not see."""
-    condition = Q(pk__in=[])
-    coordinator_territories = {g.territory_id for g in actor.grants if g.role == Role.COORDINATOR}
-    if coordinator_territories:
-        condition |= Q(territory_id__in=coordinator_territories)
-    organisations = {g.organisation_id for g in actor.grants if g.role in FILE_ROLES}
-    if organisations:
-        condition |= Q(referent_organisation_id__in=organisations)
-        condition |= _accompanied_with_consent(organisations)
-    return condition
+    return _reasons(actor, as_creator=False)
 
 
 @scoped(Household)
@@ -78,7 +76,7 @@ for _model in (Person, Resource, Need, LivingSituation, Episode, Orientation, Ho
 
 @scoped(Commission)
 def _commissions(actor, qs):
-    coordinator = {g.territory_id for g in actor.grants if g.role == Role.COORDINATOR}
+    coordinator = coordinator_territories(actor)
     organisations = {g.organisation_id for g in actor.grants}
     # Attending organisations, and those given a commitment without attending, read the agenda.
     return qs.filter(
@@ -95,11 +93,11 @@ def _cases(actor, qs):
 
 @scoped(Commitment)
 def _commitments(actor, qs):
-    coordinator = {g.territory_id for g in actor.grants if g.role == Role.COORDINATOR}
+    coordinator = coordinator_territories(actor)
     organisations = {g.organisation_id for g in actor.grants}
     return qs.filter(Q(case__commission__territory_id__in=coordinator) | Q(organisation_id__in=organisations))
 
 
 @scoped(MergeRecord)
 def _merges(actor, qs):
-    return qs.filter(territory_id__in={g.territory_id for g in actor.grants if g.role == Role.COORDINATOR})
+    return qs.filter(territory_id__in=coordinator_territories(actor))
