@@ -25,6 +25,7 @@ from lda.api.auth import OrganisationToken, api_permission
 from lda.audit.log import record_read, record_refusal
 from lda.core.validators import validate_commune_code
 from lda.households import codes, services
+from lda.households.composition import composition
 from lda.households.ethos import KINDS, SITUATION_KINDS
 from lda.households.models import Household, HouseholdEvent, LivingSituation, Referral
 from lda.households.scopes import sensitive_filter
@@ -157,7 +158,7 @@ class CompositionOut(Schema):
     adults: int
     children: int
     others: int
-    children_ages: list[int | None]
+    children_ages: list[int]
     single_parent: bool
 
 
@@ -445,14 +446,13 @@ def _person(person, sensitive: bool, today: date) -> dict:
 
 
 def _composition(persons, today: date) -> dict:
-    adults = [p for p in persons if p.role == codes.PersonRole.ADULT]
-    children = [p for p in persons if p.role == codes.PersonRole.CHILD]
+    found = composition(persons, today)
     return {
-        "adults": len(adults),
-        "children": len(children),
-        "others": len(persons) - len(adults) - len(children),
-        "children_ages": [p.age_on(today) for p in children],
-        "single_parent": len(adults) == 1 and bool(children),
+        "adults": found.adults,
+        "children": found.children,
+        "others": found.others,
+        "children_ages": list(found.children_ages),
+        "single_parent": found.single_parent,
     }
 
 

@@ -10,15 +10,20 @@ from lda.households.codes import PersonRole
 class Composition:
     adults: int
     children: int
-    children_ages: tuple[int, ...]
+    others: int
+    children_ages: tuple[int, ...]  # of the children whose birth date is known
     single_parent: bool
 
     @property
     def size(self) -> int:
-        return self.adults + self.children
+        return self.adults + self.children + self.others
 
     def __str__(self):
         parts = [f"{self.adults} adulte{'s' if self.adults > 1 else ''}"]
+        if self.others:
+            parts.append(
+                f"{self.others} autre{'s' if self.others > 1 else ''} personne{'s' if self.others > 1 else ''}"
+            )
         if self.children:
             ages = ", ".join(str(a) for a in self.children_ages)
             parts.append(
@@ -37,7 +42,9 @@ def age_on(birth_date: date | None, day: date) -> int | None:
 
 def composition(persons, today: date) -> Composition:
     """`persons`: objects with `role` and `birth_date` (merged persons already excluded)."""
-    adults = sum(1 for p in persons if p.role != PersonRole.CHILD)
+    adults = sum(1 for p in persons if p.role == PersonRole.ADULT)
     children = [p for p in persons if p.role == PersonRole.CHILD]
+    others = len(persons) - adults - len(children)
     ages = tuple(sorted(a for a in (age_on(p.birth_date, today) for p in children) if a is not None))
-    return Composition(adults, len(children), ages, single_parent=adults == 1 and bool(children))
+    # One adult with children, whoever else lives with them (a grandparent, a cousin…).
+    return Composition(adults, len(children), others, ages, single_parent=adults == 1 and bool(children))

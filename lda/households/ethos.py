@@ -86,11 +86,6 @@ KINDS: dict[str, SituationKind] = {kind.code: kind for kind in SITUATION_KINDS}
 KIND_CHOICES = [(kind.code, f"{kind.label} (ETHOS {kind.ethos})") for kind in SITUATION_KINDS]
 
 
-def ethos_of(kind_code: str) -> int:
-    """The ETHOS category of a situation kind; KeyError for an unknown code."""
-    return KINDS[kind_code].ethos
-
-
 def kind_for_ethos(ethos: int) -> SituationKind:
     """The first kind of an ETHOS category (imports that give only the category)."""
     if ethos not in ETHOS_CATEGORIES:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from lda.access.querysets import ScopedQuerySet
 from lda.accounts.models import Organisation, Territory
 from lda.households import codes
+from lda.households.composition import age_on
 from lda.households.ethos import ETHOS_CATEGORIES, KIND_CHOICES, KINDS
 
 
@@ -124,10 +125,6 @@ class Household(models.Model):
     def __str__(self):
         return self.reference
 
-    @property
-    def is_active(self) -> bool:
-        return self.status in codes.ACTIVE_STATUSES
-
 
 class Person(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="persons")
@@ -169,10 +166,7 @@ class Person(models.Model):
             raise ValidationError({"birth_date": "La date de naissance ne peut pas être dans le futur."})
 
     def age_on(self, day) -> int | None:
-        if self.birth_date is None:
-            return None
-        years = day.year - self.birth_date.year
-        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        return age_on(self.birth_date, day)
 
 
 class Resource(models.Model):
