@@ -328,3 +328,25 @@ def test_a_protected_file_asks_for_the_password_again_after_15_minutes(client, u
     Household.objects.filter(pk=household.pk).update(protected=True)
     response = client.get(url)
     assert response.status_code == 302 and reverse("accounts:reauthenticate") in response["Location"]
+
+
+def test_caseload_flags_reviews_overdue_and_due_within_15_days(client, users):
+    referent = users["referent"]
+    today = timezone.localdate()
+    cases = {
+        "Retard": today - timedelta(days=1),
+        "Bientot": today + timedelta(days=15),
+        "Tard": today + timedelta(days=16),
+    }
+    for name, review in cases.items():
+        household = make_household(referent, last_name=name)
+        Household.objects.filter(pk=household.pk).update(
+            referent=referent, last_contact_on=today, next_review_on=review
+        )
+    sign_in(client, referent)
+    rows = {
+        row["head"].last_name: row["flags"] for row in client.get(reverse("households:caseload")).context["entries"]
+    }
+    assert rows["Retard"] == ["Point de situation en retard"]
+    assert rows["Bientot"] == ["Point de situation dans moins de 15 jours"]
+    assert rows["Tard"] == []
