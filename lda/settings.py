@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "lda.audit",
     "lda.tasks",
     "lda.households",
+    "lda.measures",
     "lda.administration",
     "lda.api",
     "lda.demo",

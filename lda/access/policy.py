@@ -44,6 +44,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "commissions.view": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.LANDLORD, R.PREVENTION_AGENT}),
     "commissions.manage": frozenset({R.COORDINATOR}),
     "commitments.update": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.LANDLORD, R.PREVENTION_AGENT}),
+    # Accompaniment measures (spec 2). Rows are further scoped by `lda/measures/scopes.py`; operator
+    # actions also need the measure to be run by the actor's organisation (checked by the views).
+    "measures.view": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER}),
+    "measures.orient": frozenset({R.COORDINATOR}),
+    "measures.operate": frozenset({R.SOCIAL_WORKER}),
+    "measures.activate": frozenset({R.COORDINATOR}),
+    # Approvals: who the measure type names (coordinator, chef SLISL…), checked by the service.
+    "measures.approve": frozenset({R.COORDINATOR, R.SOCIAL_WORKER}),
+    "measures.alerts": frozenset({R.COORDINATOR, R.SOCIAL_WORKER}),
+    "measures.staff": frozenset({R.SOCIAL_WORKER, R.COORDINATOR}),
+    "measures.types.view": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.ADMIN, R.STATE_AGENT}),
+    "measures.types.manage": frozenset({R.ADMIN}),
+    # Counts, funding and reports: the operator's own, the coordinator's whole territory; the
+    # State, as funder, sees funding (amounts, no names).
+    "measures.statements": frozenset({R.COORDINATOR, R.SOCIAL_WORKER}),
+    "measures.funding": frozenset({R.COORDINATOR, R.SOCIAL_WORKER, R.STATE_AGENT}),
+    "measures.funding.manage": frozenset({R.COORDINATOR}),
+    "measures.reports": frozenset({R.COORDINATOR, R.SOCIAL_WORKER}),
 }
 
 

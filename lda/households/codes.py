@@ -138,15 +138,31 @@ class ReferrerKind(models.TextChoices):
 
 
 class MeasureCode(models.TextChoices):
-    """Measures an orientation may name, until the measure catalogue is configured per territory."""
+    """Measures an orientation may name: the codes of the measure types LDA ships (see
+    `lda/measures/catalogue.py`). When the territory runs a type of that code, orienting with an
+    operator opens the measure; a type an administrator adds is opened from the measures pages."""
 
     VIAL = "vial", "VIAL"
     FNAVDL = "fnavdl", "FNAVDL"
     ASELL = "asell", "ASELL"
+    ENVAUL = "envaul", "ENVAUL (18–25 ans)"
+    CHEZ_SOI = "chez_soi", "Un chez-soi d'abord"
+    PREVENTION_MOBILE = "prevention_mobile", "Équipe mobile de prévention des expulsions"
+    COACHING_IPS = "coaching_ips", "Accompagnement vers l'emploi (IPS)"
     AVDL = "avdl", "AVDL"
     IML = "iml", "Accompagnement IML"
-    CHEZ_SOI = "chez_soi", "Un chez-soi d'abord"
     OTHER = "other", "Autre mesure"
+
+
+class MeasureEndReason(models.TextChoices):
+    """Why a measure ended (defined here so that the household's timeline can read it)."""
+
+    GOALS_MET = "goals_met", "Objectifs atteints"
+    HANDED_OVER = "handed_over", "Relais vers l'accompagnement de droit commun"
+    RUPTURE = "rupture", "Rupture de l'accompagnement"
+    NON_ADHESION = "non_adhesion", "Non-adhésion du ménage"
+    MOVED = "moved", "Déménagement hors territoire"
+    DECEASED = "deceased", "Décès"
 
 
 class Decision(models.TextChoices):

@@ -469,6 +469,8 @@ class EventKind(models.TextChoices):
     LIST_RETURNED = "list_returned", "Retour sur la liste"
     MERGED = "merged", "Fusion de dossiers"
     MERGE_UNDONE = "merge_undone", "Fusion annulée"
+    MEASURE_ACTIVATED = "measure_activated", "Mesure d'accompagnement activée"
+    MEASURE_ENDED = "measure_ended", "Fin d'une mesure d'accompagnement"
 
 
 class EventQuerySet(ScopedQuerySet):

@@ -21,6 +21,7 @@ _LABELS = {
     "need": dict(codes.NeedKind.choices),
     "need_status": dict(codes.NeedStatus.choices),
     "resource": dict(codes.ResourceKind.choices),
+    "measure_end": dict(codes.MeasureEndReason.choices),
 }
 
 
@@ -66,6 +67,11 @@ def _detail(kind: str, p: dict) -> str:
         return f"{L['need'].get(p.get('kind'), '')} : {L['need_status'].get(p.get('status'), '')}"
     if kind == EventKind.RESOURCE_RECORDED:
         return L["resource"].get(p.get("kind"), "")
+    if kind == EventKind.MEASURE_ACTIVATED:
+        return L["measure"].get(p.get("measure"), p.get("measure", ""))
+    if kind == EventKind.MEASURE_ENDED:
+        measure = L["measure"].get(p.get("measure"), p.get("measure", ""))
+        return f"{measure} — {L['measure_end'].get(p.get('reason'), '')}"
     if kind == EventKind.HOUSEHOLD_UPDATED:
         return f"{len(p.get('fields', []))} rubrique(s) modifiée(s)"
     return ""

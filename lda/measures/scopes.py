@@ -1,0 +1,129 @@
+"""The measure rows an actor may reach (spec 6): through the household file, as the operator
+running the measure, or as an approver a pending renewal waits for. Everything else: nothing."""
+
+from django.db.models import Q
+
+from lda.access.policy import scoped
+from lda.accounts.models import Organisation
+from lda.households.models import Household
+from lda.households.scopes import coordinator_territories, household_filter
+from lda.households.visibility import FILE_ROLES
+from lda.measures import codes
+from lda.measures.models import (
+    Alert,
+    FundingAgreement,
+    Measure,
+    MeasureDocument,
+    MeasureEvent,
+    MeasureType,
+    MeasureTypeVersion,
+    Meeting,
+    MonthlyStatement,
+    Outcome,
+    PartnerMobilisation,
+    RenewalApproval,
+    RenewalRequest,
+    Review,
+    StaffMember,
+)
+
+
+def operator_organisations(actor) -> set[int]:
+    return {g.organisation_id for g in actor.grants if g.role in FILE_ROLES}
+
+
+def approver_codes_by_territory(actor) -> list[tuple[int, str]]:
+    kinds = dict(
+        Organisation.objects.filter(pk__in=[g.organisation_id for g in actor.grants]).values_list("pk", "kind")
+    )
+    pairs = []
+    for code, approver in codes.APPROVERS.items():
+        for grant in actor.grants:
+            if grant.role == approver.role and (
+                not approver.organisation_kinds or kinds.get(grant.organisation_id) in approver.organisation_kinds
+            ):
+                pairs.append((grant.territory_id, code))
+    return pairs
+
+
+def measure_filter(actor) -> Q:
+    condition = Q(household__in=Household.objects.filter(household_filter(actor)).values("pk"))
+    operators = operator_organisations(actor)
+    if operators:
+        condition |= Q(operator_id__in=operators)
+    for territory_id, code in approver_codes_by_territory(actor):
+        condition |= Q(
+            territory_id=territory_id,
+            pk__in=Alert.objects.filter(audience=Alert.Audience.APPROVER, approver=code, closed_at__isnull=True).values(
+                "measure_id"
+            ),
+        )
+    return condition
+
+
+@scoped(Measure)
+def _measures(actor, qs):
+    return qs.filter(measure_filter(actor))
+
+
+def _through_measure(actor, qs, prefix="measure"):
+    return qs.filter(**{f"{prefix}__in": Measure.objects.filter(measure_filter(actor)).values("pk")})
+
+
+for _model in (MeasureDocument, MeasureEvent, Review, RenewalRequest, Meeting, PartnerMobilisation, Outcome):
+    scoped(_model)(_through_measure)
+
+
+@scoped(RenewalApproval)
+def _approvals(actor, qs):
+    return _through_measure(actor, qs, "request__measure")
+
+
+@scoped(Alert)
+def _alerts(actor, qs):
+    """The coordinator's alerts of the territory, the operator's own, the approver's pending ones."""
+    condition = Q(audience=Alert.Audience.COORDINATOR, territory_id__in=coordinator_territories(actor))
+    condition |= Q(audience=Alert.Audience.OPERATOR, measure__operator_id__in=operator_organisations(actor))
+    for territory_id, code in approver_codes_by_territory(actor):
+        condition |= Q(audience=Alert.Audience.APPROVER, territory_id=territory_id, approver=code)
+    return qs.filter(condition)
+
+
+@scoped(MeasureType)
+def _types(actor, qs):
+    # The catalogue of a territory is no secret to its partners.
+    return qs.filter(territory_id__in={g.territory_id for g in actor.grants})
+
+
+@scoped(MeasureTypeVersion)
+def _versions(actor, qs):
+    return qs.filter(measure_type__territory_id__in={g.territory_id for g in actor.grants})
+
+
+@scoped(StaffMember)
+def _staff(actor, qs):
+    return qs.filter(
+        Q(organisation_id__in={g.organisation_id for g in actor.grants})
+        | Q(organisation__territory_id__in=coordinator_territories(actor))
+    )
+
+
+def _operator_or_coordinator(actor, qs):
+    return qs.filter(
+        Q(operator_id__in=operator_organisations(actor)) | Q(territory_id__in=coordinator_territories(actor))
+    )
+
+
+@scoped(MonthlyStatement)
+def _statements(actor, qs):
+    return _operator_or_coordinator(actor, qs)
+
+
+@scoped(FundingAgreement)
+def _funding(actor, qs):
+    from lda.accounts.roles import Role
+
+    state = {g.territory_id for g in actor.grants if g.role == Role.STATE_AGENT}
+    return qs.filter(
+        Q(operator_id__in=operator_organisations(actor)) | Q(territory_id__in=coordinator_territories(actor) | state)
+    )
