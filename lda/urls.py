@@ -15,6 +15,12 @@ urlpatterns = [
     path("imports/", include("lda.households.import_urls")),
     path("chiffres/", include("lda.households.figures_urls")),
     path("fusions/", include("lda.households.merge_urls")),
+    path("mesures/", include("lda.measures.urls")),
+    path("mesures/suivi/", include("lda.measures.activity_urls")),
+    path("mesures/comptes/", include("lda.measures.reporting_urls")),
+    path("equipe/", include("lda.measures.team_urls")),
+    path("alertes/", include("lda.measures.alert_urls")),
+    path("parametres/mesures/", include("lda.measures.type_urls")),
     path("api/", api.urls),
 ]
 

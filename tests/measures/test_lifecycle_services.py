@@ -30,7 +30,9 @@ def operator(users):
 def test_an_orientation_naming_a_type_and_an_operator_opens_the_measure(territory, coordinator, operator):
     vial(territory)
     household = make_household(coordinator)
-    orient(coordinator, household, measure="vial", accompanying_organisation_id=operator.memberships.get().organisation_id)
+    orient(
+        coordinator, household, measure="vial", accompanying_organisation_id=operator.memberships.get().organisation_id
+    )
     measure = household.measures.get()
     assert measure.status == S.ORIENTED
     assert measure.type_version.measure_type.code == "vial"

@@ -1,0 +1,2 @@
+app_name = "measure_activity"
+urlpatterns: list = []

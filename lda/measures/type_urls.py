@@ -1,0 +1,2 @@
+app_name = "measure_types"
+urlpatterns: list = []
