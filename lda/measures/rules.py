@@ -81,6 +81,8 @@ class TypeRules:
             errors["renewal_approvers"] = "Un renouvellement doit être accordé par quelqu'un : choisissez qui."
         if self.derogation_months and not self.derogation_approvers:
             errors["derogation_approvers"] = "Une dérogation doit être accordée par quelqu'un : choisissez qui."
+        if self.home_visits_per_week > self.meetings_per_week:
+            errors["home_visits_per_week"] = "Les visites à domicile font partie des rencontres : pas plus que celles-ci."
         if min(self.meetings_per_week, self.home_visits_per_week, self.renewal_cap_months, self.derogation_months) < 0:
             errors["meetings_per_week"] = "Les nombres et durées ne peuvent pas être négatifs."
         return errors

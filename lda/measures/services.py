@@ -659,13 +659,13 @@ VERSION_FIELDS = (
 
 
 def check_version_fields(values: dict):
-    unknown = [
-        code
-        for code in [*values.get("renewal_approvers", []), *values.get("derogation_approvers", [])]
-        if code not in codes.APPROVERS
-    ]
-    if unknown:
-        raise ValidationError({"renewal_approvers": f"Approbateur inconnu : {', '.join(unknown)}."})
+    errors = {}
+    for name in ("renewal_approvers", "derogation_approvers"):
+        unknown = [code for code in values.get(name, []) if code not in codes.APPROVERS]
+        if unknown:
+            errors[name] = f"Approbateur inconnu : {', '.join(unknown)}."
+    if errors:
+        raise ValidationError(errors)
     rules_only = {k: values[k] for k in values if k in rules.TypeRules.__dataclass_fields__}
     for name in ("review_months", "informal_review_months", "renewal_approvers", "derogation_approvers"):
         rules_only[name] = tuple(rules_only.get(name) or ())
@@ -710,6 +710,26 @@ def new_version(measure_type: MeasureType, values: dict, user, note: str, expect
         change_note=note.strip()[:300],
         **_version_values(values),
     )
+
+
+@transaction.atomic
+def set_type_active(measure_type: MeasureType, active: bool) -> MeasureType:
+    """Stops (or resumes) new orientations to a type; running measures go on with their rules."""
+    measure_type = MeasureType.objects.select_for_update().get(pk=measure_type.pk)
+    if measure_type.is_active != active:
+        measure_type.is_active = active
+        measure_type.save(update_fields=["is_active"])
+    return measure_type
+
+
+@transaction.atomic
+def rename_type(measure_type: MeasureType, name: str) -> MeasureType:
+    """The name is not a rule: renaming makes no new version."""
+    if not name.strip():
+        raise ValidationError({"name": "Le nom est obligatoire."})
+    measure_type.name = name.strip()[:120]
+    measure_type.save(update_fields=["name"])
+    return measure_type
 
 
 def _version_values(values: dict) -> dict:
