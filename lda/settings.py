@@ -248,6 +248,9 @@ LDA_AUDIT_PROTECTED_RETENTION_DAYS = 3 * 365
 # configurable upward only).
 LDA_SUPPRESSION_THRESHOLD = max(11, env_int("LDA_SUPPRESSION_THRESHOLD", 11))
 
+# Request bodies: a signed contract of up to 5 MB, sent base64-encoded through the API (×4/3).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+
 # Logs carry the request id and never personal data (no query strings, no form values).
 LOGGING = {
     "version": 1,

@@ -10,10 +10,13 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from lda.access.policy import get_or_404, scope
 from lda.accounts.models import Organisation, Territory
 from lda.accounts.roles import Role
-from lda.api import households
+from lda.api import households, measures
 from lda.api.auth import OrganisationToken, api_permission
 from lda.households.pathway import TransitionRefused
 from lda.households.services import StaleVersion
+from lda.measures.lifecycle import TransitionRefused as MeasureTransitionRefused
+from lda.measures.rules import RuleRefused
+from lda.measures.services import StaleMeasure
 
 api = NinjaAPI(
     title="API LDA",
@@ -93,6 +96,16 @@ def _stale(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
+# Measures: a transition the state refuses, a save made after someone else's, a request the type's
+# rules forbid (a renewal past the cap, an approval the type does not ask for) — the data are well
+# formed but the measure's state refuses them: 409 with the French message, nothing saved.
+@api.exception_handler(MeasureTransitionRefused)
+@api.exception_handler(StaleMeasure)
+@api.exception_handler(RuleRefused)
+def _measure_refused(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
 class MeOut(Schema):
     organisation_id: int
     organisation: str
@@ -155,3 +168,4 @@ def organisation(request, organisation_id: int):
 
 api.add_router("/v1", v1)
 api.add_router("/v1", households.router)
+api.add_router("/v1", measures.router)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from lda.access.policy import Actor
 from lda.accounts.models import Membership, Organisation, Territory
+from lda.core.french import de
 from lda.households import codes
 from lda.households.models import Commission, CommissionCase, Commitment, EventKind, Household
 from lda.households.pathway import Transition, TransitionRefused
@@ -41,7 +42,7 @@ def commitment_target(status: str, action: str) -> str:
         raise TransitionRefused(f"Action inconnue : {action}.")
     if status not in transition.sources:
         label = dict(CS.choices).get(status, status)
-        raise TransitionRefused(f"Impossible de {transition.label} : il est « {label} ».")
+        raise TransitionRefused(f"Impossible {de(transition.label)} : il est « {label} ».")
     return transition.target
 
 

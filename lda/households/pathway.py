@@ -6,6 +6,7 @@ message. Services call it before any write, so an impossible move never half-hap
 
 from dataclasses import dataclass
 
+from lda.core.french import de
 from lda.households.codes import HouseholdStatus as S
 from lda.households.codes import ReferralStatus as RS
 
@@ -58,7 +59,7 @@ def _target(table: dict[str, Transition], status: str, action: str, labels) -> s
     if transition is None:
         raise TransitionRefused(f"Action inconnue : {action}.")
     if status not in transition.sources:
-        raise TransitionRefused(f"Impossible de {transition.label} : le dossier est « {labels.get(status, status)} ».")
+        raise TransitionRefused(f"Impossible {de(transition.label)} : le dossier est « {labels.get(status, status)} ».")
     return transition.target
 
 

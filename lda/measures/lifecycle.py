@@ -10,6 +10,7 @@ meetings…) name the statuses they need; anything else is refused with a French
 
 from dataclasses import dataclass
 
+from lda.core.french import de
 from lda.measures.codes import MeasureStatus as S
 
 
@@ -52,7 +53,7 @@ def target(status: str, action: str) -> str:
         raise TransitionRefused(f"Action inconnue : {action}.")
     if status not in transition.sources:
         label = dict(S.choices).get(status, status)
-        raise TransitionRefused(f"Impossible de {transition.label} : la mesure est « {label} ».")
+        raise TransitionRefused(f"Impossible {de(transition.label)} : la mesure est « {label} ».")
     return transition.target or status
 
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from lda.access.querysets import ScopedQuerySet
-from lda.accounts.models import Organisation, Territory
+from lda.accounts.models import ApiToken, Organisation, Territory
 from lda.households.models import Household, Orientation
 from lda.measures import codes
 from lda.measures.rules import TypeRules
@@ -362,7 +362,9 @@ class RenewalApproval(models.Model):
     request = models.ForeignKey(RenewalRequest, on_delete=models.PROTECT, related_name="approvals")
     approver = models.CharField("au titre de", max_length=30, choices=codes.APPROVER_CHOICES)
     approved = models.BooleanField("accord")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A person, or an organisation's API token acting for it (then `user` is empty).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    api_token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
     comment = models.CharField("commentaire", max_length=500, blank=True)

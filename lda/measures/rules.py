@@ -147,8 +147,14 @@ def review_schedule(rules: TypeRules, facts: MeasureFacts) -> list[Review]:
     ]
 
 
-def next_review(rules: TypeRules, facts: MeasureFacts) -> Review | None:
-    return next((r for r in review_schedule(rules, facts) if not r.held), None)
+def next_review(rules: TypeRules, facts: MeasureFacts, today: date | None = None) -> Review | None:
+    """The first review not held. An informal review whose day has passed (as of `today`) is not
+    waited for: the formal ones after it are still announced and can be overdue."""
+    for review in review_schedule(rules, facts):
+        if review.held or (review.informal and today is not None and review.due_on < today):
+            continue
+        return review
+    return None
 
 
 # --- renewals -----------------------------------------------------------------------------------
@@ -273,7 +279,7 @@ def alerts_due(rules: TypeRules, facts: MeasureFacts, today: date) -> list[Alert
     if facts.activated_on is None or facts.ended_on is not None:
         return []
     due: list[AlertDue] = []
-    review = next_review(rules, facts)
+    review = next_review(rules, facts, today)
     if review is not None:
         if review.due_on < today and not review.informal:
             due.append(AlertDue("review_overdue", review.due_on))
@@ -363,7 +369,7 @@ def summarise(rules: TypeRules, facts: MeasureFacts, today: date) -> Summary:
     return Summary(
         end_on=end_on(rules, facts),
         latest_end_on=latest_end_on(rules, facts.activated_on) if facts.activated_on else None,
-        next_review=next_review(rules, facts),
+        next_review=next_review(rules, facts, today),
         room=renewal_room(rules, facts),
         pre_housing=pre_housing(rules, facts, today),
         alerts=alerts_due(rules, facts, today),

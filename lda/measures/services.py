@@ -76,7 +76,7 @@ def _save(measure: Measure, *fields: str) -> None:
     """Saves `fields`, recomputes the engine's dates, bumps the version."""
     facts = facts_of(measure)
     measure.planned_end_on = rules.end_on(measure.rules, facts)
-    review = rules.next_review(measure.rules, facts) if measure.status == S.ACTIVE else None
+    review = rules.next_review(measure.rules, facts, timezone.localdate()) if measure.status == S.ACTIVE else None
     measure.next_review_on = review.due_on if review else None
     Measure.objects.filter(pk=measure.pk).update(
         version=F("version") + 1,
@@ -300,7 +300,7 @@ class OutcomeData:
     contract_type: str = ""
 
 
-def _check_outcomes(outcomes: list[OutcomeData]):
+def check_outcomes(outcomes: list[OutcomeData]):
     for outcome in outcomes:
         if outcome.kind not in codes.OutcomeKind.values:
             raise ValidationError({"outcomes": f"Résultat inconnu : « {outcome.kind} »."})
@@ -357,7 +357,7 @@ def record_review(measure: Measure, data: ReviewData, author: Author, expected_v
             {"home_visits_per_week": "Les visites à domicile font partie des rencontres : pas plus que celles-ci."}
         )
     _check_text(obstacles=data.obstacles)
-    _check_outcomes(data.outcomes)
+    check_outcomes(data.outcomes)
     review = Review.objects.create(
         measure=measure,
         month=data.month,
@@ -380,7 +380,7 @@ def record_review(measure: Measure, data: ReviewData, author: Author, expected_v
 @transaction.atomic
 def record_outcome(measure: Measure, outcome: OutcomeData, recorded_on: date, author: Author) -> Outcome:
     lifecycle.target(measure.status, "record_outcome")
-    _check_outcomes([outcome])
+    check_outcomes([outcome])
     check_not_future(recorded_on, "recorded_on", "La date")
     _not_before(recorded_on, measure.oriented_on, "recorded_on", "Le résultat ne peut pas précéder l'orientation.")
     return Outcome.objects.create(
@@ -451,6 +451,7 @@ def decide_renewal(
         approver=approver,
         approved=approved,
         user=author.user,
+        api_token_id=getattr(actor, "token_id", None),
         organisation_id=author.organisation_id,
         comment=comment.strip()[:500],
     )
@@ -503,7 +504,7 @@ def end(measure: Measure, data: EndData, author: Author, expected_version: int |
     if hand_over and not data.follow_on:
         raise ValidationError({"follow_on": "Nommez l'accompagnement de droit commun qui prend le relais."})
     _check_text(follow_on_name=data.follow_on_name)
-    _check_outcomes(data.outcomes)
+    check_outcomes(data.outcomes)
     measure.ended_on, measure.end_reason = data.ended_on, data.reason
     measure.follow_on, measure.follow_on_name = data.follow_on, data.follow_on_name.strip()[:200]
     _record_outcomes(measure, data.outcomes, data.ended_on, at_end=True)

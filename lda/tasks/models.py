@@ -68,3 +68,21 @@ class Task(models.Model):
         if not self.progress_total:
             return 0
         return min(100, self.progress_done * 100 // self.progress_total)
+
+
+class DailyRun(models.Model):
+    """A daily task kind queued for one day. The unique row is the lock: however many workers run
+    and however often they restart, a kind is queued once a day (see `queue.enqueue_daily`)."""
+
+    kind = models.CharField("type de tâche", max_length=60)
+    day = models.DateField("jour")
+    task = models.ForeignKey(Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField("mise en file le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "tâche quotidienne"
+        ordering = ["-day", "kind"]
+        constraints = [models.UniqueConstraint(fields=["kind", "day"], name="daily_run_once")]
+
+    def __str__(self):
+        return f"{self.kind} du {self.day:%d/%m/%Y}"

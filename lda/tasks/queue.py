@@ -12,11 +12,11 @@ import time
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
-from lda.tasks.models import Status, Task
-from lda.tasks.registry import TaskError, handler_for
+from lda.tasks.models import DailyRun, Status, Task
+from lda.tasks.registry import TaskError, daily_kinds, handler_for
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,33 @@ def enqueue(kind, payload=None, *, user=None, territory=None, input_file=None, i
         status=Status.HELD if held else Status.QUEUED,
         progress_label="En file d'attente" if not held else "En attente de confirmation",
     )
+
+
+def enqueue_daily(now=None) -> list[Task]:
+    """Queues each daily kind once for today (local date), from its hour on.
+
+    The `DailyRun(kind, day)` row is created in the same transaction as the task: its unique
+    constraint makes a second worker, or the same worker after a restart, skip a kind already
+    queued today, and a crash between the two writes leaves neither. A new day queues again.
+    """
+    now = timezone.localtime(now)
+    today = now.date()
+    queued = []
+    for spec in daily_kinds():
+        if now.hour < spec.hour:
+            continue
+        if DailyRun.objects.filter(kind=spec.kind, day=today).exists():
+            continue
+        try:
+            with transaction.atomic():
+                run = DailyRun.objects.create(kind=spec.kind, day=today)
+                task = enqueue(spec.kind, {"day": today.isoformat()})
+                run.task = task
+                run.save(update_fields=["task"])
+        except IntegrityError:
+            continue  # another worker queued it in between
+        queued.append(task)
+    return queued
 
 
 def release(task: Task, **payload) -> bool:

@@ -3,6 +3,9 @@
 A handler is `function(task, progress) -> dict` (the JSON result); it reports progress with
 `progress(done, total, label)` and refuses with `TaskError("message en français")`. An atomic
 handler runs in one transaction together with the task's completion: all or nothing.
+
+A kind declared `@daily` is queued by the worker once a day (`queue.enqueue_daily`), for jobs such
+as raising the alerts due today.
 """
 
 from collections.abc import Callable
@@ -47,6 +50,34 @@ def handler_for(kind: str) -> Handler:
 
 def kinds() -> set[str]:
     return set(_HANDLERS)
+
+
+@dataclass(frozen=True)
+class Daily:
+    """A task kind the worker queues once a day, from `hour` (local time) on."""
+
+    kind: str
+    hour: int = 0
+
+
+_DAILY: dict[str, Daily] = {}
+
+
+def daily(kind: str, *, hour: int = 0):
+    """Declares `kind` (which has a `@task_handler`) as run once a day by the worker, from `hour`
+    o'clock on. Stack it on the handler: `@daily(KIND, hour=6)` above `@task_handler(KIND, …)`."""
+    if not 0 <= hour <= 23:
+        raise ImproperlyConfigured(f"Heure invalide pour la tâche quotidienne {kind} : {hour}")
+
+    def register(function):
+        _DAILY[kind] = Daily(kind, hour)
+        return function
+
+    return register
+
+
+def daily_kinds() -> list[Daily]:
+    return sorted(_DAILY.values(), key=lambda d: d.kind)
 
 
 def autodiscover() -> None:

@@ -28,7 +28,7 @@ def test_no_sequence_of_actions_leaves_the_declared_graph(actions):
             new = pathway.target(status, action)
         except pathway.TransitionRefused as refusal:
             assert status not in transition.sources
-            assert "Impossible de" in str(refusal)
+            assert str(refusal).startswith(("Impossible de ", "Impossible d'"))
             continue
         assert status in transition.sources and new == transition.target
         status = new
