@@ -82,7 +82,9 @@ class TypeRules:
         if self.derogation_months and not self.derogation_approvers:
             errors["derogation_approvers"] = "Une dérogation doit être accordée par quelqu'un : choisissez qui."
         if self.home_visits_per_week > self.meetings_per_week:
-            errors["home_visits_per_week"] = "Les visites à domicile font partie des rencontres : pas plus que celles-ci."
+            errors["home_visits_per_week"] = (
+                "Les visites à domicile font partie des rencontres : pas plus que celles-ci."
+            )
         if min(self.meetings_per_week, self.home_visits_per_week, self.renewal_cap_months, self.derogation_months) < 0:
             errors["meetings_per_week"] = "Les nombres et durées ne peuvent pas être négatifs."
         return errors
@@ -327,6 +329,8 @@ def weekly_intensity(
     first = start - timedelta(days=start.weekday())
     counts: dict[date, list[int]] = {}
     for day, face_to_face, home_visit in meetings:
+        if not start <= day <= end:
+            continue
         monday = day - timedelta(days=day.weekday())
         bucket = counts.setdefault(monday, [0, 0])
         bucket[0] += int(face_to_face)

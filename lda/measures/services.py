@@ -562,7 +562,9 @@ def record_meeting(measure: Measure, data: MeetingData, author: Author) -> Meeti
         errors["duration_minutes"] = "La durée est comprise entre 1 minute et 12 heures."
     staff = None
     if data.staff_id is not None:
-        staff = StaffMember.objects.filter(pk=data.staff_id, organisation_id=measure.operator_id).first()
+        staff = StaffMember.objects.filter(
+            pk=data.staff_id, organisation_id=measure.operator_id, is_active=True
+        ).first()
         if staff is None:
             errors["staff"] = "Choisissez un membre de l'équipe de l'opérateur."
     if errors:
