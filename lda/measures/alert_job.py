@@ -47,15 +47,15 @@ def _facts(measure: Measure, granted, held) -> rules.MeasureFacts:
 def still_holds(kind: str, due_on: date, type_rules: rules.TypeRules, facts: rules.MeasureFacts, today: date) -> bool:
     """Whether an open alert raised earlier still asks for something.
 
-    A review alert stays open while that review is the next one not held (an informal review past
-    its date is still to be recorded); "review due" gives way to "review overdue". An end alert
+    A review alert stays open while that review is the next one not held (an informal review is no
+    longer waited for once its day has passed); "review due" gives way to "review overdue". An end alert
     stays open while the planned end is that day (even past it: the measure must be ended). A
     pre-housing alert stays open until the entry is recorded.
     """
     if facts.activated_on is None or facts.ended_on is not None:
         return False
     if kind in (K.REVIEW_DUE, K.REVIEW_OVERDUE):
-        review = rules.next_review(type_rules, facts)
+        review = rules.next_review(type_rules, facts, today)
         if review is None or review.due_on != due_on:
             return False
         overdue = review.due_on < today and not review.informal
@@ -83,6 +83,7 @@ def raise_due(territory=None, today: date | None = None, progress: Callable | No
                 "activated_on",
                 "housing_entry_on",
                 "ended_on",
+                "next_review_on",
                 "type_version",
             )
         )
@@ -117,6 +118,7 @@ def raise_due(territory=None, today: date | None = None, progress: Callable | No
         wanted: dict[Key, Measure] = {}
         to_close: list[int] = []
         to_reopen: list[int] = []
+        moved_reviews: list[Measure] = []
         open_by_measure = defaultdict(list)
         for key, (pk, is_open) in existing.items():
             if is_open:
@@ -126,6 +128,11 @@ def raise_due(territory=None, today: date | None = None, progress: Callable | No
             if type_rules is None:
                 type_rules = rules_of[measure.type_version_id] = measure.type_version.rules()
             facts = _facts(measure, granted[measure.pk], held[measure.pk])
+            # The stored next review moves on when an informal review's day passes without a write.
+            review = rules.next_review(type_rules, facts, today)
+            if measure.next_review_on != (review.due_on if review else None):
+                measure.next_review_on = review.due_on if review else None
+                moved_reviews.append(measure)
             keys: set[Key] = set()
             for due in rules.alerts_due(type_rules, facts, today):
                 for audience in alerts.AUDIENCES.get(due.kind, ()):
@@ -163,6 +170,8 @@ def raise_due(territory=None, today: date | None = None, progress: Callable | No
                 ],
                 ignore_conflicts=True,
             )
+        if moved_reviews:
+            Measure.objects.bulk_update(moved_reviews, ["next_review_on"], batch_size=500)
         closed = Alert.objects.filter(pk__in=to_close, closed_at__isnull=True).update(closed_at=now) if to_close else 0
         reopened = Alert.objects.filter(pk__in=to_reopen).update(closed_at=None) if to_reopen else 0
         # Measures no longer active keep no rule alert open (the services close them at the end;

@@ -43,6 +43,7 @@ TRANSITIONS: dict[str, Transition] = {
     "record_meeting": Transition("enregistrer une rencontre", _BEFORE_ACTIVATION | {S.ACTIVE}, None),
     "record_outcome": Transition("enregistrer un résultat", frozenset({S.ACTIVE, S.ENDED}), None),
     "mobilise_partner": Transition("mobiliser un partenaire", _BEFORE_ACTIVATION | {S.ACTIVE}, None),
+    "change_referent": Transition("changer de référent·e", _BEFORE_ACTIVATION | {S.ACTIVE}, None),
 }
 
 

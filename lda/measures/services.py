@@ -283,6 +283,7 @@ def record_entry(measure: Measure, entry_on: date, author: Author, expected_vers
 @transaction.atomic
 def change_referent(measure: Measure, referent: StaffMember | None, author: Author, expected_version: int | None):
     measure = _lock(measure, expected_version)
+    lifecycle.target(measure.status, "change_referent")
     if referent is not None and (referent.organisation_id != measure.operator_id or not referent.is_active):
         raise ValidationError({"referent": "Choisissez un membre de l'équipe de l'opérateur."})
     measure.referent = referent
@@ -503,6 +504,8 @@ def end(measure: Measure, data: EndData, author: Author, expected_version: int |
         raise ValidationError({"follow_on": "Relais inconnu."})
     if hand_over and not data.follow_on:
         raise ValidationError({"follow_on": "Nommez l'accompagnement de droit commun qui prend le relais."})
+    if hand_over and not data.follow_on_name.strip():
+        raise ValidationError({"follow_on_name": "Nommez le service ou la personne qui prend le relais."})
     _check_text(follow_on_name=data.follow_on_name)
     check_outcomes(data.outcomes)
     measure.ended_on, measure.end_reason = data.ended_on, data.reason

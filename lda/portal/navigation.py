@@ -49,6 +49,54 @@ SECTIONS: tuple[Section, ...] = (
         "Les engagements pris par votre organisation en commission, à suivre jusqu'à leur réalisation.",
     ),
     Section(
+        "measures.operate",
+        "measures:caseload",
+        "Mesures suivies",
+        "Les mesures d'accompagnement de votre organisation : contrats, bilans, renouvellements, fins.",
+    ),
+    Section(
+        "measures.view",
+        "measures:list",
+        "Mesures d'accompagnement",
+        "Toutes les mesures que vous pouvez voir, avec leurs échéances.",
+    ),
+    Section(
+        "measures.activate",
+        "measures:to_activate",
+        "Contrats à activer",
+        "Les contrats signés transmis par les opérateurs, en attente d'activation.",
+    ),
+    Section(
+        "measures.alerts",
+        "alerts:list",
+        "Alertes",
+        "Bilans à faire ou en retard, fins proches, ruptures et renouvellements à accorder.",
+    ),
+    Section(
+        "measures.staff",
+        "team:list",
+        "Équipe",
+        "L'équipe pluridisciplinaire des opérateurs, par profession.",
+    ),
+    Section(
+        "measures.statements",
+        "measure_reports:statement",
+        "Relevés mensuels",
+        "Le comptage des mesures mois par mois, à transmettre à la coordination.",
+    ),
+    Section(
+        "measures.funding",
+        "measure_reports:funding",
+        "Financement des mesures",
+        "Montants dus (mois-ménages × coût), avances, soldes et plafond des charges indirectes.",
+    ),
+    Section(
+        "measures.reports",
+        "measure_reports:annual",
+        "Rapport d'activité",
+        "Le rapport annuel de l'opérateur avec les indicateurs d'évaluation, en tableur et en PDF.",
+    ),
+    Section(
         "households.figures",
         "figures:table",
         "Chiffres",
@@ -89,6 +137,12 @@ SECTIONS: tuple[Section, ...] = (
         "administration:tokens",
         "Accès API",
         "Délivrer et révoquer les jetons d'API des organisations.",
+    ),
+    Section(
+        "measures.types.manage",
+        "measure_types:list",
+        "Types de mesures",
+        "Les mesures d'accompagnement du territoire et leurs règles, versionnées.",
     ),
     Section(
         "admin.territory.manage", "administration:territory", "Territoire", "Nom, département et EPCI du territoire."

@@ -364,6 +364,7 @@ def test_an_end_with_a_bad_outcome_names_the_item_and_saves_nothing(users, opera
         "ended_on": str(TODAY),
         "reason": "goals_met",
         "follow_on": "ccas",
+        "follow_on_name": "CCAS de la ville",
         "outcomes": [{"kind": "housed"}, {"kind": "employment"}],
         "version": measure.version,
     }

@@ -118,7 +118,12 @@ def test_a_former_team_member_is_not_offered(client, measure, worker, staff):
 
 
 def test_no_meeting_on_an_ended_measure(client, measure, worker):
-    measure = services.end(measure, EndData(TODAY, "goals_met", follow_on="ccas"), author_of(worker), measure.version)
+    measure = services.end(
+        measure,
+        EndData(TODAY, "goals_met", follow_on="ccas", follow_on_name="CCAS de la commune"),
+        author_of(worker),
+        measure.version,
+    )
     sign_in(client, worker)
     response = client.post(
         _url("meeting_add", measure), {"held_on": TODAY.isoformat(), "kind": "outside", "duration_minutes": "30"}
@@ -366,7 +371,13 @@ def test_outcomes_of_reviews_end_and_in_between_are_listed(measure, worker, user
     services.record_outcome(measure, OutcomeData("training"), held_on + timedelta(days=10), author_of(worker))
     measure = services.end(
         measure,
-        EndData(TODAY, "goals_met", follow_on="ccas", outcomes=[OutcomeData("employment", "cdi")]),
+        EndData(
+            TODAY,
+            "goals_met",
+            follow_on="ccas",
+            follow_on_name="CCAS de la commune",
+            outcomes=[OutcomeData("employment", "cdi")],
+        ),
         author_of(worker),
         measure.version,
     )

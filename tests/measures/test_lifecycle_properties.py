@@ -108,7 +108,12 @@ def test_no_sequence_breaks_the_measure_invariants(users, territory, walk, round
                     except REFUSALS:
                         pass
             elif step[0] == "end":
-                services.end(measure, services.EndData(today, step[1], follow_on="ccas"), author_of(operator), None)
+                services.end(
+                    measure,
+                    services.EndData(today, step[1], follow_on="ccas", follow_on_name="CCAS de la commune"),
+                    author_of(operator),
+                    None,
+                )
             elif step[0] == "abandon":
                 services.abandon(measure, today, step[1], author_of(operator), None)
         except REFUSALS:
@@ -118,7 +123,7 @@ def test_no_sequence_breaks_the_measure_invariants(users, territory, walk, round
     type_rules = measure.rules
     facts = services.facts_of(measure)
     event("status: " + measure.status)
-    event("renewals approved: %d" % measure.renewals.filter(status="approved").count())
+    event(f"renewals approved: {measure.renewals.filter(status='approved').count()}")
     # Never active without the coordinator's activation.
     if measure.status in (S.ACTIVE, S.ENDED):
         activation = MeasureEvent.objects.get(measure=measure, kind="activated")

@@ -113,4 +113,9 @@ def test_a_hand_over_names_the_follow_on(territory, coordinator, operator):
     with pytest.raises(ValidationError) as error:
         services.end(measure, EndData(timezone.localdate(), "handed_over"), author_of(operator), None)
     assert "follow_on" in error.value.message_dict
-    services.end(measure, EndData(timezone.localdate(), "handed_over", follow_on="ccas"), author_of(operator), None)
+    services.end(
+        measure,
+        EndData(timezone.localdate(), "handed_over", follow_on="ccas", follow_on_name="CCAS de la commune"),
+        author_of(operator),
+        None,
+    )

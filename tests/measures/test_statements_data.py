@@ -68,7 +68,10 @@ def build(coordinator, operator_user, plan: Plan):
         measure.refresh_from_db()
         follow_on = "departement" if plan.reason in ("handed_over", "goals_met") else ""
         measure = services.end(
-            measure, EndData(plan.ended_on, plan.reason, follow_on=follow_on), operator, measure.version
+            measure,
+            EndData(plan.ended_on, plan.reason, follow_on=follow_on, follow_on_name="Service social du secteur"),
+            operator,
+            measure.version,
         )
     return measure
 
