@@ -277,13 +277,17 @@ AGGLO = TerritorySpec(
 TERRITORIES = (MAIN, AGGLO)
 DEMO_TERRITORY_NAMES = tuple(t.name for t in TERRITORIES)
 
-# One documented account per role in the main territory, plus the second territory's administrator.
+# One documented account per role in the main territory (two social workers: an operator's and the
+# Département's chef SLISL), plus the second territory's administrator.
 DEMO_ACCOUNTS = (
     AccountSpec("coordination@demo.lda.fr", R.COORDINATOR, "platform", "Hélène", "Marchand"),
     AccountSpec("referent@demo.lda.fr", R.REFERENT, "siao", "Karim", "Benali"),
     AccountSpec("operateur@demo.lda.fr", R.SOCIAL_WORKER, "habitat_accompagnement", "Aminata", "Diallo"),
     AccountSpec("bailleur@demo.lda.fr", R.LANDLORD, "hsm", "Thierry", "Roux"),
     AccountSpec("prevention@demo.lda.fr", R.PREVENTION_AGENT, "departement", "Nathalie", "Girard"),
+    # The head of the Département's local social service (chef SLISL): agrees to VIAL derogations
+    # and ASELL renewals.
+    AccountSpec("slisl@demo.lda.fr", R.SOCIAL_WORKER, "departement", "Isabelle", "Fabre"),
     AccountSpec("etat@demo.lda.fr", R.STATE_AGENT, "ddets", "Philippe", "Lambert"),
     AccountSpec("observatoire@demo.lda.fr", R.OBSERVER, "observatoire", "Léa", "Nguyen"),
     AccountSpec("admin@demo.lda.fr", R.ADMIN, "platform", "Sébastien", "Morel"),

@@ -23,6 +23,7 @@ from lda.demo import catalogue
 from lda.demo.catalogue import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TERRITORY_NAMES, TERRITORIES
 from lda.demo.households import build_households, reset_households
 from lda.demo.identifiers import fiction_phone, staff_email, synthetic_address, synthetic_siret
+from lda.demo.measures import build_measures, reset_measures
 from lda.demo.names import person_name
 from lda.demo.totp import DEVICE_NAME, demo_totp_key, demo_totp_secret_base32
 
@@ -197,6 +198,7 @@ STEPS: list[Step] = [
     Step("users", build_users, reset_users),
     Step("totp", build_totp_devices),
     Step("households", build_households, reset_households),
+    Step("measures", build_measures, reset_measures),
 ]
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from lda.accounts.models import Territory, User
 from lda.demo.catalogue import AGGLO, MAIN
 from lda.demo.households import COMMUNES, DOCUMENTED_CASELOAD
+from lda.demo.measures import MEASURE_EVENT_KEYS
 from lda.demo.territory import build_demo_territory, reset_demo_territories
 from lda.households import codes, ethos, services
 from lda.households.ethos import KINDS
@@ -205,7 +206,7 @@ def _kinds_and_keys_written_by_the_services(users):
 def test_events_have_the_kinds_and_payload_keys_the_services_write(main, users):
     written = _kinds_and_keys_written_by_the_services(users)
     assert all(len(keys) == 1 for keys in written.values())
-    expected = {kind: set(next(iter(keys))) for kind, keys in written.items()} | COMMISSION_KEYS
+    expected = {kind: set(next(iter(keys))) for kind, keys in written.items()} | COMMISSION_KEYS | MEASURE_EVENT_KEYS
     demo_kinds = Counter()
     for kind, payload, sensitive in HouseholdEvent.objects.filter(
         territory__name__in=[MAIN.name, AGGLO.name]
