@@ -134,7 +134,9 @@ class Review:
 
 
 def review_schedule(rules: TypeRules, facts: MeasureFacts) -> list[Review]:
-    """The type's reviews, then one at the end of each renewal period (it decides what comes next)."""
+    """The type's reviews, then one at the end of each renewal period (it decides what comes next).
+    A review is due on the same day of the month it falls in; one at the measure's last month is
+    due on its last day."""
     if facts.activated_on is None:
         return []
     months = set(rules.review_months)
@@ -143,8 +145,10 @@ def review_schedule(rules: TypeRules, facts: MeasureFacts) -> list[Review]:
         cumulated += renewal.months
         months.add(cumulated)
     held = set(facts.reviews_held)
+    # A review at the measure's last month is due on its last day, not the day after it ends.
+    last_day = end_on(rules, facts)
     return [
-        Review(m, add_months(facts.activated_on, m), m in rules.informal_review_months, m in held)
+        Review(m, min(add_months(facts.activated_on, m), last_day), m in rules.informal_review_months, m in held)
         for m in sorted(months)
     ]
 
