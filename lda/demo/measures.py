@@ -1710,7 +1710,7 @@ class Writer:
             user,
             organisation,
             payload,
-            "",
+            plan.version.measure_type.reveals,  # as the services emit it
         )
 
     def alerts(self) -> list:

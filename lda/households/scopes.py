@@ -27,10 +27,18 @@ def coordinator_territories(actor) -> set[int]:
     return {g.territory_id for g in actor.grants if g.role == Role.COORDINATOR}
 
 
-def _reasons(actor, as_creator: bool) -> Q:
+def _organisation_kinds(actor) -> dict[int, str]:
+    organisations = {g.organisation_id for g in actor.grants if g.role in FILE_ROLES}
+    if not organisations:
+        return {}
+    return dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind"))
+
+
+def _reasons(actor, as_creator: bool, kinds: dict[int, str] | None = None) -> Q:
     """The SQL twin of `visibility.access`: the territory's coordinator; referents and social
     workers of the referent organisation (and of the creating one when `as_creator`), or of the
-    accompanying organisation when the household consented to that kind of partner."""
+    accompanying organisation when the household consented to that kind of partner. `kinds` (the
+    actor's organisations' kinds) is read from the database unless given."""
     condition = Q(pk__in=[])
     territories = coordinator_territories(actor)
     if territories:
@@ -40,7 +48,7 @@ def _reasons(actor, as_creator: bool) -> Q:
         condition |= Q(referent_organisation_id__in=organisations)
         if as_creator:
             condition |= Q(created_by_organisation_id__in=organisations)
-        kinds = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind"))
+        kinds = _organisation_kinds(actor) if kinds is None else kinds
         for organisation, kind in kinds.items():
             condition |= Q(
                 accompanying_organisation_id=organisation, consent_given=True, consent_kinds__icontains=f'"{kind}"'
@@ -51,6 +59,12 @@ def _reasons(actor, as_creator: bool) -> Q:
 def household_filter(actor) -> Q:
     """A Q on Household giving the files the actor sees (never everything: starts from nothing)."""
     return _reasons(actor, as_creator=True)
+
+
+def file_and_sensitive_filters(actor) -> tuple[Q, Q]:
+    """Both filters, reading the actor's organisations once."""
+    kinds = _organisation_kinds(actor)
+    return _reasons(actor, as_creator=True, kinds=kinds), _reasons(actor, as_creator=False, kinds=kinds)
 
 
 def sensitive_filter(actor) -> Q:

@@ -118,6 +118,7 @@ DEFAULT_TYPES: list[dict] = [
     {
         "code": "chez_soi",
         "name": "Un chez-soi d'abord",
+        "reveals": "mental_health",
         "change_note": EXAMPLE_NOTE,
         "target_public": (
             "Personnes sans abri présentant des troubles psychiques sévères et des addictions : accès direct au "
@@ -184,7 +185,9 @@ def install_defaults(territory, user=None) -> list[MeasureType]:
         if spec["code"] in existing:
             continue
         fields = dict(spec)
-        measure_type = MeasureType.objects.create(territory=territory, code=fields.pop("code"), name=fields.pop("name"))
+        measure_type = MeasureType.objects.create(
+            territory=territory, code=fields.pop("code"), name=fields.pop("name"), reveals=fields.pop("reveals", "")
+        )
         MeasureTypeVersion.objects.create(measure_type=measure_type, number=1, created_by=user, **fields)
         created.append(measure_type)
     return created

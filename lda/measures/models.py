@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from lda.access.querysets import ScopedQuerySet
 from lda.accounts.models import ApiToken, Organisation, Territory
+from lda.households.codes import Sensitive
 from lda.households.models import Household, Orientation
 from lda.measures import codes
 from lda.measures.rules import TypeRules
@@ -27,6 +28,15 @@ class MeasureType(models.Model):
     code = models.SlugField("code", max_length=30)
     name = models.CharField("nom", max_length=120)
     is_active = models.BooleanField("proposé aux orientations", default=True)
+    # A type whose very name tells a sensitive category (Un chez-soi d'abord: severe psychiatric
+    # disorders): its measures are seen through the household file only past the second gate.
+    reveals = models.CharField(
+        "le type révèle une catégorie sensible",
+        max_length=20,
+        choices=Sensitive.choices,
+        blank=True,
+        help_text="Une mesure de ce type n'est montrée qu'aux personnes qui voient cette catégorie du dossier.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()

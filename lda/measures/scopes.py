@@ -6,7 +6,7 @@ from django.db.models import Q
 from lda.access.policy import scoped
 from lda.accounts.models import Organisation
 from lda.households.models import Household
-from lda.households.scopes import coordinator_territories, household_filter
+from lda.households.scopes import coordinator_territories, file_and_sensitive_filters
 from lda.households.visibility import FILE_ROLES
 from lda.measures import codes
 from lda.measures.models import (
@@ -47,7 +47,12 @@ def approver_codes_by_territory(actor) -> list[tuple[int, str]]:
 
 
 def measure_filter(actor) -> Q:
-    condition = Q(household__in=Household.objects.filter(household_filter(actor)).values("pk"))
+    """Through the household file; a measure of a type revealing a sensitive category (decision
+    0016) only past the household's second gate, so that its presence reveals nothing."""
+    files, sensitive = file_and_sensitive_filters(actor)
+    condition = Q(household__in=Household.objects.filter(files).values("pk")) & (
+        Q(type_version__measure_type__reveals="") | Q(household__in=Household.objects.filter(sensitive).values("pk"))
+    )
     operators = operator_organisations(actor)
     if operators:
         condition |= Q(operator_id__in=operators)

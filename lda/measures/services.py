@@ -16,6 +16,7 @@ from django.utils import timezone
 from lda.accounts.models import Organisation
 from lda.core.validators import NIR_MESSAGE, contains_nir_like
 from lda.households import services as household_services
+from lda.households.codes import Sensitive
 from lda.households.models import EventKind
 from lda.households.services import Author, check_not_future
 from lda.measures import alerts, codes, lifecycle, rules
@@ -259,8 +260,15 @@ def activate(measure: Measure, activated_on: date, author: Author, expected_vers
     _log(measure, MeasureEventKind.ACTIVATED, activated_on, author)
     alerts.close(measure, codes.AlertKind.CONTRACT_WAITING)
     household = measure.household
-    code = measure.type_version.measure_type.code
-    household_services.emit(household, EventKind.MEASURE_ACTIVATED, activated_on, author, {"measure": code})
+    measure_type = measure.type_version.measure_type
+    household_services.emit(
+        household,
+        EventKind.MEASURE_ACTIVATED,
+        activated_on,
+        author,
+        {"measure": measure_type.code},
+        sensitive=measure_type.reveals,
+    )
     if household.accompanying_organisation_id != measure.operator_id:
         household_services.touch(household, None, accompanying_organisation_id=measure.operator_id)
     return measure
@@ -540,8 +548,15 @@ def abandon(measure: Measure, on: date, reason: str, author: Author, expected_ve
 def _announce_exit(measure: Measure, on: date, reason: str, author: Author):
     alerts.close_all(measure)
     alerts.raise_alert(measure, codes.AlertKind.EXIT, on, alerts.COORDINATOR)
-    code = measure.type_version.measure_type.code
-    household_services.emit(measure.household, EventKind.MEASURE_ENDED, on, author, {"measure": code, "reason": reason})
+    measure_type = measure.type_version.measure_type
+    household_services.emit(
+        measure.household,
+        EventKind.MEASURE_ENDED,
+        on,
+        author,
+        {"measure": measure_type.code, "reason": reason},
+        sensitive=measure_type.reveals,
+    )
 
 
 # --- meetings, partners, staff -------------------------------------------------------------------
@@ -682,13 +697,15 @@ def check_version_fields(values: dict):
 
 
 @transaction.atomic
-def create_type(territory, code: str, name: str, values: dict, user, note: str = "") -> MeasureType:
+def create_type(territory, code: str, name: str, values: dict, user, note: str = "", reveals: str = "") -> MeasureType:
     if MeasureType.objects.filter(territory=territory, code=code).exists():
         raise ValidationError({"code": "Ce code est déjà utilisé par un autre type de mesure du territoire."})
     if not name.strip():
         raise ValidationError({"name": "Le nom est obligatoire."})
+    if reveals and reveals not in Sensitive.values:
+        raise ValidationError({"reveals": "Catégorie sensible inconnue."})
     check_version_fields(values)
-    measure_type = MeasureType.objects.create(territory=territory, code=code, name=name.strip())
+    measure_type = MeasureType.objects.create(territory=territory, code=code, name=name.strip(), reveals=reveals)
     MeasureTypeVersion.objects.create(
         measure_type=measure_type, number=1, created_by=user, change_note=note, **_version_values(values)
     )

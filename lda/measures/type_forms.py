@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 
+from lda.households.codes import Sensitive
 from lda.measures import codes, rules
 from lda.measures.services import VERSION_FIELDS
 
@@ -396,7 +397,7 @@ class MonthsListField(forms.CharField):
 
 # Sections of the form, in order: (title, field names).
 SECTIONS: list[tuple[str, tuple[str, ...]]] = [
-    ("Le type", ("territory", "code", "name")),
+    ("Le type", ("territory", "code", "name", "reveals")),
     ("Public et orientation", ("target_public", "orienting_by")),
     (
         "Durée",
@@ -586,6 +587,15 @@ class TypeCreateForm(TypeVersionForm):
         label="Nom",
         max_length=120,
         help_text="Tel qu'il apparaît aux partenaires, ex. « Logement d'abord jeunes (18–25 ans) ».",
+    )
+    reveals = forms.ChoiceField(
+        label="Le nom du type révèle-t-il une information sensible ?",
+        choices=[("", "Non"), *Sensitive.choices],
+        required=False,
+        help_text=(
+            "Par exemple un dispositif réservé aux personnes ayant des troubles psychiques : ses mesures ne "
+            "sont alors montrées, par le dossier du ménage, qu'aux personnes qui voient cette catégorie."
+        ),
     )
 
     def __init__(self, *args, territories=(), **kwargs):

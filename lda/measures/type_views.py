@@ -173,7 +173,13 @@ def type_create(request):
         d = form.cleaned_data
         try:
             measure_type = services.create_type(
-                form.chosen_territory(), d["code"], d["name"], form.values(), request.user, d["change_note"].strip()
+                form.chosen_territory(),
+                d["code"],
+                d["name"],
+                form.values(),
+                request.user,
+                d["change_note"].strip(),
+                reveals=d.get("reveals") or "",
             )
         except ValidationError as error:
             _apply(form, error)

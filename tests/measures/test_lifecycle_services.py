@@ -119,3 +119,31 @@ def test_a_hand_over_names_the_follow_on(territory, coordinator, operator):
         author_of(operator),
         None,
     )
+
+
+def test_a_type_revealing_a_sensitive_category_is_seen_only_past_the_second_gate(territory, users, coordinator):
+    """Un chez-soi d'abord tells severe psychiatric disorders: the organisation that only created
+    the file does not see such a measure (not even that it exists), nor the timeline's detail; it
+    sees an FNAVDL measure of the same household."""
+    from lda.access.policy import scope
+    from lda.households.timeline import entries
+    from lda.measures.models import Measure
+    from tests.factories import user_with_role
+    from tests.households.helpers import organisation_of
+
+    creator = user_with_role("social_worker", territory)
+    operator = users["social_worker"]
+    household = make_household(creator)
+    assert organisation_of(creator) != organisation_of(operator)
+    chez_soi = active_measure(coordinator, operator, code="chez_soi", household=household)
+    fnavdl = active_measure(coordinator, operator, code="fnavdl", household=household)
+    assert chez_soi.type_version.measure_type.reveals == "mental_health"
+
+    assert set(scope(creator, Measure.objects.all())) == {fnavdl}
+    assert set(scope(operator, Measure.objects.all())) == {chez_soi, fnavdl}
+    assert set(scope(coordinator, Measure.objects.all())) == {chez_soi, fnavdl}
+    events = HouseholdEvent.objects.filter(household=household, kind=EventKind.MEASURE_ACTIVATED).order_by("pk")
+    assert [e.sensitive for e in events] == ["mental_health", ""]
+    lines = entries(events, sees_sensitive=False, names={})
+    assert lines[0].masked and "chez-soi" not in lines[0].detail.lower()
+    assert not lines[1].masked
