@@ -25,14 +25,12 @@ from ninja.errors import HttpError
 
 from lda.access.policy import get_or_404
 from lda.accounts.models import Organisation
-from lda.accounts.roles import Role
 from lda.api.auth import api_permission
 from lda.api.households import ErrorOut, InvalidOut, OrganisationRef, TokenFor, one_of
 from lda.audit.log import record_read, record_refusal
 from lda.households.models import Household
 from lda.households.services import Author
-from lda.households.visibility import FILE_ROLES, FileFacts, access
-from lda.measures import codes, lifecycle, rules, services
+from lda.measures import codes, lifecycle, rules, services, visibility
 from lda.measures.models import (
     Measure,
     MeasureDocument,
@@ -106,7 +104,7 @@ MeasureToken.__name__ = TokenFor.__name__
 
 def _check_operator(request, measure: Measure):
     """An operator's write needs the measure to be run by the token's organisation."""
-    if measure.operator_id not in request.actor.organisations("measures.operate"):
+    if not visibility.operates(request.actor, measure):
         record_refusal(request, object_type="measure", object_id=str(measure.pk))
         raise Http404
 
@@ -162,22 +160,10 @@ class _Renaming:
 # --- who sees what ----------------------------------------------------------------------------------
 
 
-def _obstacles_visible(actor, measure: Measure) -> bool:
-    """The obstacles of a review: the territory's coordinator and the operator's organisation."""
-    return any(
-        (grant.role == Role.COORDINATOR and grant.territory_id == measure.territory_id)
-        or (grant.role in FILE_ROLES and grant.organisation_id == measure.operator_id)
-        for grant in actor.grants
-    )
-
-
 def _sensitive_visible(request, measure: Measure) -> bool:
     """Health partners and outcomes, free-text comments: also who sees the household's sensitive sections."""
-    if _obstacles_visible(request.actor, measure):
-        return True
     token = request.api_token
-    kinds = {token.organisation_id: token.organisation.kind}
-    return access(request.actor, FileFacts.of(measure.household), kinds).sensitive
+    return visibility.sees_sensitive(request.actor, measure, {token.organisation_id: token.organisation.kind})
 
 
 # --- schemas --------------------------------------------------------------------------------------
@@ -615,7 +601,7 @@ def _detail(request, measure: Measure) -> dict:
         ],
         "renewals": [_renewal(r, measure, sensitive, mine) for r in _renewals(measure)],
         "sensitive_visible": sensitive,
-        "obstacles_visible": _obstacles_visible(actor, measure),
+        "obstacles_visible": visibility.sees_working_notes(actor, measure),
     }
 
 
@@ -890,7 +876,7 @@ def measure_abandon(request, measure_id: int, payload: AbandonIn):
 )
 def measure_reviews(request, measure_id: int):
     measure = _measure(request, measure_id)
-    obstacles = _obstacles_visible(request.actor, measure)
+    obstacles = visibility.sees_working_notes(request.actor, measure)
     sensitive = _sensitive_visible(request, measure)
     record_read(request, measure, section="bilans", protected=measure.household.protected)
     reviews = measure.reviews.prefetch_related(Prefetch("outcomes", queryset=Outcome.objects.order_by("pk")))

@@ -13,10 +13,7 @@ whoever passes the household file's second gate; others see that something is ma
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from lda.accounts.models import Organisation
-from lda.accounts.roles import Role
-from lda.households.visibility import FILE_ROLES, FileFacts, access
-from lda.measures import codes, lifecycle, rules
+from lda.measures import codes, lifecycle, rules, visibility
 
 RECENT_MEETINGS = 5
 PAGE_WEEKS = 12
@@ -125,30 +122,7 @@ def measure_intensity(measure, meetings, reviews, today: date) -> Intensity | No
     )
 
 
-# --- who sees the sensitive parts ------------------------------------------------------------------
-
-
-def operates(actor, measure) -> bool:
-    return measure.operator_id in actor.organisations("measures.operate")
-
-
-def sees_sensitive(actor, measure) -> bool:
-    """The coordinator, the measure's operator, and whoever passes the file's second gate."""
-    for grant in actor.grants:
-        if grant.territory_id != measure.territory_id:
-            continue
-        if grant.role == Role.COORDINATOR:
-            return True
-        if grant.role in FILE_ROLES and grant.organisation_id == measure.operator_id:
-            return True
-    ids = [g.organisation_id for g in actor.grants if g.role in FILE_ROLES]
-    if not ids:
-        return False
-    kinds = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "kind"))
-    return access(actor, FileFacts.of(measure.household), kinds).sensitive
-
-
-# --- the section -----------------------------------------------------------------------------------
+# --- the section (who sees what: `lda/measures/visibility.py`) -------------------------------------
 
 
 @dataclass(frozen=True)
@@ -193,9 +167,9 @@ def section(measure, actor, today) -> dict:
     )
     partners = list(measure.partners.order_by("category", "kind", "since", "pk"))
     outcomes = list(measure.outcomes.select_related("review").order_by("-recorded_on", "-pk"))
-    sensitive = sees_sensitive(actor, measure)
+    sensitive = visibility.sees_sensitive(actor, measure)
     weekly = measure_intensity(measure, meetings, reviews, today)
-    may_operate = operates(actor, measure)
+    may_operate = visibility.operates(actor, measure)
     shown_outcomes = [o for o in outcomes if sensitive or o.kind not in SENSITIVE_OUTCOMES]
     for outcome in shown_outcomes:
         outcome.origin = outcome_origin(outcome)

@@ -21,7 +21,7 @@ from lda.access.decorators import permission
 from lda.access.policy import actor_for, get_or_404
 from lda.audit.log import record_read, record_refusal
 from lda.households.services import Author
-from lda.measures import activity, codes, lifecycle, rules, services
+from lda.measures import activity, codes, lifecycle, rules, services, visibility
 from lda.measures.models import Measure, Meeting, StaffMember
 
 PAGE_SIZE = 30
@@ -44,7 +44,7 @@ def _readable(request, pk) -> Measure:
 def _operated(request, pk) -> Measure:
     """The measure if the user's organisation runs it; 404 otherwise (and the refusal is logged)."""
     measure = get_or_404(request.user, _measures(), pk=pk)
-    if not activity.operates(actor_for(request.user), measure):
+    if not visibility.operates(actor_for(request.user), measure):
         # Seen (e.g. through the household file) but run by another organisation.
         record_refusal(request, object_type="measure", object_id=str(pk))
         raise Http404
@@ -159,7 +159,7 @@ def meetings(request, pk):
             "measure": measure,
             "page": page,
             "back": measure_url(measure),
-            "may_record": activity.operates(actor, measure) and lifecycle.allowed(measure.status, "record_meeting"),
+            "may_record": visibility.operates(actor, measure) and lifecycle.allowed(measure.status, "record_meeting"),
         },
     )
 

@@ -33,6 +33,8 @@ def operator_organisations(actor) -> set[int]:
 
 
 def approver_codes_by_territory(actor) -> list[tuple[int, str]]:
+    """(territory, approver code) pairs the actor may approve as: its role, in an organisation of
+    the kind the approver names (`codes.APPROVERS`)."""
     kinds = dict(
         Organisation.objects.filter(pk__in=[g.organisation_id for g in actor.grants]).values_list("pk", "kind")
     )

@@ -35,6 +35,7 @@ from lda.measures.models import (
     Review,
     StaffMember,
 )
+from lda.measures.scopes import approver_codes_by_territory
 
 S = codes.MeasureStatus
 STALE_MESSAGE = (
@@ -421,20 +422,9 @@ def request_renewal(
 
 
 def approver_codes(actor, measure: Measure) -> list[str]:
-    """The approvals this actor may give on the measure's pending renewal (by role and organisation kind)."""
-    kinds = dict(
-        Organisation.objects.filter(pk__in=[g.organisation_id for g in actor.grants]).values_list("pk", "kind")
-    )
-    result = []
-    for code, approver in codes.APPROVERS.items():
-        for grant in actor.grants:
-            if grant.territory_id != measure.territory_id or grant.role != approver.role:
-                continue
-            if approver.organisation_kinds and kinds.get(grant.organisation_id) not in approver.organisation_kinds:
-                continue
-            result.append(code)
-            break
-    return result
+    """The approvals this actor may give on the measure (by role and organisation kind)."""
+    pairs = approver_codes_by_territory(actor)
+    return list(dict.fromkeys(code for territory_id, code in pairs if territory_id == measure.territory_id))
 
 
 @transaction.atomic

@@ -30,12 +30,11 @@ from django.utils.http import content_disposition_header
 from lda.access.decorators import permission
 from lda.access.policy import PERMISSIONS, actor_for, can, get_or_404, scope
 from lda.accounts.models import Organisation
-from lda.accounts.roles import Role
 from lda.audit.log import record_read, record_refusal
 from lda.audit.views import CONSULTABLE
 from lda.households.models import Household, Person
 from lda.households.services import Author
-from lda.households.visibility import FILE_ROLES, FileFacts, access
+from lda.households.visibility import FileFacts, access
 from lda.measures import activity, codes, forms, lifecycle, rules, services
 from lda.measures.models import (
     Alert,
@@ -50,6 +49,7 @@ from lda.measures.models import (
     Review,
     StaffMember,
 )
+from lda.measures.visibility import operates, sees_working_notes
 
 PAGE_SIZE = 50
 S = codes.MeasureStatus
@@ -62,16 +62,6 @@ CONSULTABLE["measure"] = lambda viewer, pk: get_or_404(viewer, Measure.objects.a
 # --- who acts, and on which measure --------------------------------------------------------------
 
 
-def sees_working_notes(actor, measure) -> bool:
-    """The coordinator of the measure's territory and the operator's staff (spec 6's second gate,
-    narrowed to the people who run or supervise the measure)."""
-    return any(
-        (g.role == Role.COORDINATOR and g.territory_id == measure.territory_id)
-        or (g.role in FILE_ROLES and g.organisation_id == measure.operator_id)
-        for g in actor.grants
-    )
-
-
 # Outcomes that reveal a health category (spec 6): behind the household's second gate.
 SENSITIVE_OUTCOMES = [codes.OutcomeKind.HEALTH, codes.OutcomeKind.MENTAL_HEALTH]
 
@@ -82,10 +72,6 @@ def household_access(actor, household):
     organisations = {g.organisation_id for g in actor.grants}
     kinds = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind"))
     return access(actor, FileFacts.of(household, viewers), kinds)
-
-
-def is_operator(actor, measure) -> bool:
-    return measure.operator_id in actor.organisations("measures.operate")
 
 
 def is_coordinator(actor, measure) -> bool:
@@ -120,7 +106,7 @@ def _out_of_reach(request, pk):
 def _operated(request, pk) -> Measure:
     """A measure run by one of the user's organisations; 404 for anyone else's."""
     measure = _measure(request, pk)
-    if not is_operator(actor_for(request.user), measure):
+    if not operates(actor_for(request.user), measure):
         raise _out_of_reach(request, pk)
     return measure
 
@@ -430,7 +416,7 @@ ACTIONS = [
 
 def available_actions(actor, measure) -> list[tuple[str, str]]:
     """(url name, label) of the actions the life cycle allows now and the user may do."""
-    roles = {OPERATOR: is_operator(actor, measure), COORDINATOR: is_coordinator(actor, measure)}
+    roles = {OPERATOR: operates(actor, measure), COORDINATOR: is_coordinator(actor, measure)}
     actions = [
         (name, label)
         for name, action, who, label in ACTIONS
