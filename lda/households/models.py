@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from lda.access.querysets import ScopedQuerySet
+from lda.access.querysets import AppendOnlyQuerySet, ScopedQuerySet
 from lda.accounts.models import Organisation, Territory
 from lda.households import codes
 from lda.households.composition import age_on
@@ -473,16 +473,10 @@ class EventKind(models.TextChoices):
     MEASURE_ENDED = "measure_ended", "Fin d'une mesure d'accompagnement"
 
 
-class EventQuerySet(ScopedQuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Les événements d'un ménage ne se modifient pas.")
-
-    def delete(self):
-        raise TypeError("Les événements d'un ménage ne se suppriment pas.")
-
-
 class HouseholdEvent(models.Model):
     """A typed domain event: append-only; the timeline and the figures read only these."""
+
+    APPEND_ONLY = "Les événements d'un ménage ne se modifient ni ne se suppriment."
 
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="events")
@@ -496,7 +490,7 @@ class HouseholdEvent(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     sensitive = models.CharField("catégorie sensible", max_length=20, choices=codes.Sensitive.choices, blank=True)
 
-    objects = EventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = "événement"
@@ -511,5 +505,5 @@ class HouseholdEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise TypeError("Les événements d'un ménage ne se modifient pas.")
+            raise TypeError(self.APPEND_ONLY)
         super().save(*args, **kwargs)

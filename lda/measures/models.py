@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from lda.access.querysets import ScopedQuerySet
+from lda.access.querysets import AppendOnlyQuerySet, ScopedQuerySet
 from lda.accounts.models import ApiToken, Organisation, Territory
 from lda.households.codes import Sensitive
 from lda.households.models import Household, Orientation
@@ -274,16 +274,10 @@ class MeasureEventKind(models.TextChoices):
     ABANDONED = "abandoned", "Mesure abandonnée avant activation"
 
 
-class MeasureEventQuerySet(ScopedQuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Le journal d'une mesure ne se modifie pas.")
-
-    def delete(self):
-        raise TypeError("Le journal d'une mesure ne se supprime pas.")
-
-
 class MeasureEvent(models.Model):
     """The transition log of a measure: append-only, codes only in the payload."""
+
+    APPEND_ONLY = "Le journal d'une mesure ne se modifie ni ne se supprime."
 
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("événement", max_length=30, choices=MeasureEventKind.choices)
@@ -293,7 +287,7 @@ class MeasureEvent(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, related_name="+")
     payload = models.JSONField(default=dict, blank=True)
 
-    objects = MeasureEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = "événement d'une mesure"
@@ -304,7 +298,7 @@ class MeasureEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk:
-            raise TypeError("Le journal d'une mesure ne se modifie pas.")
+            raise TypeError(self.APPEND_ONLY)
         super().save(*args, **kwargs)
 
 

@@ -147,3 +147,16 @@ def test_a_type_revealing_a_sensitive_category_is_seen_only_past_the_second_gate
     lines = entries(events, sees_sensitive=False, names={})
     assert lines[0].masked and "chez-soi" not in lines[0].detail.lower()
     assert not lines[1].masked
+
+
+def test_the_transition_log_is_append_only(territory, coordinator, operator):
+    measure = active_measure(coordinator, operator)
+    event = MeasureEvent.objects.filter(measure=measure).first()
+    with pytest.raises(TypeError):
+        MeasureEvent.objects.filter(measure=measure).update(kind="ended")
+    with pytest.raises(TypeError):
+        MeasureEvent.objects.filter(measure=measure).delete()
+    event.kind = "ended"
+    with pytest.raises(TypeError):
+        event.save()
+    assert MeasureEvent.objects.filter(measure=measure, kind="ended").count() == 0
