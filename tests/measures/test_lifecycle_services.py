@@ -160,3 +160,32 @@ def test_the_transition_log_is_append_only(territory, coordinator, operator):
     with pytest.raises(TypeError):
         event.save()
     assert MeasureEvent.objects.filter(measure=measure, kind="ended").count() == 0
+
+
+def test_right_to_start_again_after_an_end_and_one_open_measure_per_type(territory, coordinator, operator):
+    """Seed 003: "droit au recommencement" — a household whose measure ended may start again (the
+    new measure points to the previous one); never two open measures of the same type."""
+    from lda.measures.models import MeasureType
+
+    first = active_measure(coordinator, operator)
+    household = first.household
+    with pytest.raises(ValidationError, match="déjà une mesure de ce type"):
+        open_measure(coordinator, operator, household=household)
+    services.end(first, EndData(timezone.localdate(), "rupture"), author_of(operator), None)
+    again = open_measure(coordinator, operator, household=household)
+    assert again.previous == first and again.status == S.ORIENTED
+
+    # A type that forbids re-entry refuses it.
+    vial_type = MeasureType.objects.get(territory=territory, code="vial")
+    services.new_version(
+        vial_type,
+        {**{f: getattr(vial_type.current, f) for f in services.VERSION_FIELDS}, "re_entry": False},
+        None,
+        "Sans recommencement",
+        vial_type.current.number,
+    )
+    other = make_household(coordinator)
+    ended = active_measure(coordinator, operator, household=other)
+    services.end(ended, EndData(timezone.localdate(), "rupture"), author_of(operator), None)
+    with pytest.raises(ValidationError, match="nouvelle entrée"):
+        open_measure(coordinator, operator, household=other)
