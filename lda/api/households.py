@@ -96,11 +96,11 @@ def _household(request, household_id: int) -> Household:
     return get_or_404(request.actor, _households(), pk=household_id)
 
 
-def _author(request) -> Author:
+def token_author(request) -> Author:
     return Author(user=None, organisation_id=request.api_token.organisation_id)
 
 
-def _organisation_kinds(request) -> dict[int, str]:
+def token_kinds(request) -> dict[int, str]:
     token = request.api_token
     return {token.organisation_id: token.organisation.kind}
 
@@ -109,7 +109,7 @@ def _access(request, household: Household, with_viewers=False) -> Access:
     viewers = ()
     if with_viewers and household.protected:
         viewers = household.protected_viewers.values_list("pk", flat=True)
-    return access(request.actor, FileFacts.of(household, viewers), _organisation_kinds(request))
+    return access(request.actor, FileFacts.of(household, viewers), token_kinds(request))
 
 
 # --- schemas --------------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ class InvalidOut(Schema):
     erreurs: list[FieldErrorOut]
 
 
-def _errors(*statuses: int) -> dict:
+def errors(*statuses: int) -> dict:
     return {status: InvalidOut if status == 422 else ErrorOut for status in statuses}
 
 
@@ -564,7 +564,7 @@ def _detail(request, household: Household) -> dict:
     "GET",
     "/menages",
     "households.view",
-    response={200: HouseholdPage, **_errors(401, 403, 422)},
+    response={200: HouseholdPage, **errors(401, 403, 422)},
     summary="Les ménages de la liste nominative visibles par l'organisation du jeton",
     description=(
         f"Paginé (`limit` ≤ {MAX_PAGE}, `offset`), trié par date de modification croissante : pour se "
@@ -594,7 +594,7 @@ def households(request, filters: Query[HouseholdFilters]):
     page = list(
         qs.order_by("updated_at", "pk").prefetch_related("persons")[filters.offset : filters.offset + filters.limit]
     )
-    kinds = _organisation_kinds(request)
+    kinds = token_kinds(request)
     items = []
     for household in page:
         sensitive = access(actor, FileFacts.of(household), kinds).sensitive
@@ -635,7 +635,7 @@ def _receipt(request, referral: Referral) -> dict:
     "POST",
     "/menages",
     "referrals.create",
-    response={201: ReferralReceipt, **_errors(401, 403, 422)},
+    response={201: ReferralReceipt, **errors(401, 403, 422)},
     summary="Saisir la plateforme pour un nouveau ménage (fiche saisine)",
     description=(
         "Crée le ménage, ses personnes et sa situation actuelle, et la saisine. Le dossier est renvoyé "
@@ -652,7 +652,7 @@ def household_create(request, payload: NewHouseholdIn):
             raise ValidationError({f"persons.{index}.{k}": v for k, v in error.message_dict.items()}) from None
         persons.append(data)
     territory = request.api_token.organisation.territory
-    referral = services.receive_referral(territory, _author(request), payload.data(persons))
+    referral = services.receive_referral(territory, token_author(request), payload.data(persons))
     return Status(201, _receipt(request, referral))
 
 
@@ -660,7 +660,7 @@ def household_create(request, payload: NewHouseholdIn):
     "GET",
     "/menages/{household_id}",
     "households.view",
-    response={200: HouseholdDetail, **_errors(401, 403, 404, 422)},
+    response={200: HouseholdDetail, **errors(401, 403, 404, 422)},
     summary="Le dossier d'un ménage",
     description=(
         "Personnes, composition, ressources, situations (historique), publics prioritaires, besoins, "
@@ -686,7 +686,7 @@ def _check_communes(changes: dict):
     "PATCH",
     "/menages/{household_id}",
     "households.edit",
-    response={200: HouseholdState, **_errors(401, 403, 404, 409, 422)},
+    response={200: HouseholdState, **errors(401, 403, 404, 409, 422)},
     summary="Modifier les souhaits, la demande de logement social, le DALO et les dates de suivi",
     description=(
         "Seuls les champs envoyés changent. `version` est obligatoire : si le dossier a été modifié depuis "
@@ -699,7 +699,7 @@ def household_update(request, household_id: int, payload: HouseholdPatch):
     version = changes.pop("version")
     _check_communes(changes)
     services.check_not_future(changes.get("last_contact_on"), "last_contact_on", "La date du dernier contact")
-    services.update_household(household, _author(request), version, **changes)
+    services.update_household(household, token_author(request), version, **changes)
     return _state(household)
 
 
@@ -707,7 +707,7 @@ def household_update(request, household_id: int, payload: HouseholdPatch):
     "GET",
     "/menages/{household_id}/personnes",
     "households.view",
-    response={200: list[PersonOut], **_errors(401, 403, 404, 422)},
+    response={200: list[PersonOut], **errors(401, 403, 404, 422)},
     summary="Les personnes d'un ménage",
 )
 def household_persons(request, household_id: int):
@@ -722,12 +722,12 @@ def household_persons(request, household_id: int):
     "POST",
     "/menages/{household_id}/personnes",
     "households.edit",
-    response={201: PersonOut, **_errors(401, 403, 404, 409, 422)},
+    response={201: PersonOut, **errors(401, 403, 404, 409, 422)},
     summary="Ajouter une personne au ménage",
 )
 def household_person_add(request, household_id: int, payload: PersonAddIn):
     household = _household(request, household_id)
-    person = services.add_person(household, _author(request), payload.data(), expected_version=payload.version)
+    person = services.add_person(household, token_author(request), payload.data(), expected_version=payload.version)
     return Status(201, _person(person, _access(request, household).sensitive, timezone.localdate()))
 
 
@@ -735,7 +735,7 @@ def household_person_add(request, household_id: int, payload: PersonAddIn):
     "GET",
     "/menages/{household_id}/situations",
     "households.view",
-    response={200: list[SituationOut], **_errors(401, 403, 404, 422)},
+    response={200: list[SituationOut], **errors(401, 403, 404, 422)},
     summary="L'historique des situations de logement d'un ménage (catégories ETHOS)",
 )
 def household_situations(request, household_id: int):
@@ -749,14 +749,19 @@ def household_situations(request, household_id: int):
     "POST",
     "/menages/{household_id}/situations",
     "households.edit",
-    response={201: SituationOut, **_errors(401, 403, 404, 409, 422)},
+    response={201: SituationOut, **errors(401, 403, 404, 409, 422)},
     summary="Enregistrer une nouvelle situation de logement",
     description="La situation précédente se termine à la date de début de la nouvelle ; l'historique est conservé.",
 )
 def household_situation_add(request, household_id: int, payload: SituationIn):
     household = _household(request, household_id)
     situation = services.record_situation(
-        household, _author(request), payload.kind, payload.started_on, payload.detail, expected_version=payload.version
+        household,
+        token_author(request),
+        payload.kind,
+        payload.started_on,
+        payload.detail,
+        expected_version=payload.version,
     )
     return Status(201, _situation(situation, _access(request, household).sensitive))
 
@@ -765,7 +770,7 @@ def household_situation_add(request, household_id: int, payload: SituationIn):
     "GET",
     "/saisines",
     "households.view",
-    response={200: ReferralPage, **_errors(401, 403, 422)},
+    response={200: ReferralPage, **errors(401, 403, 422)},
     summary="Les saisines des ménages visibles par l'organisation du jeton",
     description=f"Paginé (`limit` ≤ {MAX_PAGE}, `offset`), les plus récentes d'abord.",
 )
@@ -777,7 +782,7 @@ def referrals(request, filters: Query[ReferralFilters]):
     page = qs.select_related("household").order_by("-received_on", "-pk")[
         filters.offset : filters.offset + filters.limit
     ]
-    kinds = _organisation_kinds(request)
+    kinds = token_kinds(request)
     items = [_referral(r, r.household, access(request.actor, FileFacts.of(r.household), kinds).sensitive) for r in page]
     return {"count": count, "items": items}
 
@@ -786,13 +791,15 @@ def referrals(request, filters: Query[ReferralFilters]):
     "POST",
     "/menages/{household_id}/saisines",
     "referrals.create",
-    response={201: ReferralReceipt, **_errors(401, 403, 404, 409, 422)},
+    response={201: ReferralReceipt, **errors(401, 403, 404, 409, 422)},
     summary="Saisir la plateforme pour un ménage déjà connu",
     description="Pour un ménage sorti de la liste, la saisine ouvre un nouvel épisode (droit au recommencement).",
 )
 def household_referral_add(request, household_id: int, payload: ReferralIn):
     household = _household(request, household_id)
-    referral = services.receive_referral(household.territory, _author(request), payload.data(), household=household)
+    referral = services.receive_referral(
+        household.territory, token_author(request), payload.data(), household=household
+    )
     return Status(201, _receipt(request, referral))
 
 
@@ -800,7 +807,7 @@ def household_referral_add(request, household_id: int, payload: ReferralIn):
     "POST",
     "/menages/{household_id}/orientations",
     "referrals.decide",
-    response={201: OrientationOut, **_errors(401, 403, 404, 409, 422)},
+    response={201: OrientationOut, **errors(401, 403, 404, 409, 422)},
     summary="Décider de l'orientation d'un ménage",
     description="Décide la saisine en cours (ou celle nommée par `referral_id`). Une transition impossible répond 409.",
 )
@@ -824,7 +831,7 @@ def household_orientation_add(request, household_id: int, payload: OrientationIn
             {"accompanying_organisation_id": "Aucune organisation active de ce numéro sur le territoire."}
         )
     data = DecisionData(**payload.model_dump(exclude={"referral_id", "version"}))
-    orientation = services.decide(household, _author(request), data, referral, expected_version=payload.version)
+    orientation = services.decide(household, token_author(request), data, referral, expected_version=payload.version)
     return Status(201, _orientation(orientation, _access(request, household).sensitive))
 
 
@@ -832,14 +839,19 @@ def household_orientation_add(request, household_id: int, payload: OrientationIn
     "POST",
     "/menages/{household_id}/sortie",
     "households.exit",
-    response={200: HouseholdState, **_errors(401, 403, 404, 409, 422)},
+    response={200: HouseholdState, **errors(401, 403, 404, 409, 422)},
     summary="Sortie de la liste (motif et date obligatoires)",
     description="« Logé » (`housed`) demande le type de logement (`housed_in`).",
 )
 def household_exit(request, household_id: int, payload: ExitIn):
     household = _household(request, household_id)
     services.leave_list(
-        household, _author(request), payload.on, payload.reason, payload.housed_in, expected_version=payload.version
+        household,
+        token_author(request),
+        payload.on,
+        payload.reason,
+        payload.housed_in,
+        expected_version=payload.version,
     )
     return _state(household)
 
@@ -848,7 +860,7 @@ def household_exit(request, household_id: int, payload: ExitIn):
     "GET",
     "/menages/{household_id}/evenements",
     "households.view",
-    response={200: list[EventOut], **_errors(401, 403, 404, 422)},
+    response={200: list[EventOut], **errors(401, 403, 404, 422)},
     summary="Le fil chronologique du ménage (événements typés)",
     description="Les événements d'une catégorie sensible ne sont listés que pour qui peut la voir.",
 )

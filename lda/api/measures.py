@@ -26,10 +26,17 @@ from ninja.errors import HttpError
 from lda.access.policy import get_or_404
 from lda.accounts.models import Organisation
 from lda.api.auth import api_permission
-from lda.api.households import ErrorOut, InvalidOut, OrganisationRef, TokenFor, one_of
+from lda.api.households import (
+    MAX_PAGE,
+    OrganisationRef,
+    TokenFor,
+    errors,
+    one_of,
+    token_author,
+    token_kinds,
+)
 from lda.audit.log import record_read, record_refusal
 from lda.households.models import Household
-from lda.households.services import Author
 from lda.measures import codes, lifecycle, rules, services, visibility
 from lda.measures.models import (
     Measure,
@@ -45,14 +52,9 @@ from lda.measures.models import (
 
 router = Router(tags=["Mesures d'accompagnement"])
 
-MAX_PAGE = 200
 # Base64 of a document of at most `services.DOCUMENT_MAX_BYTES` (4 characters for 3 bytes).
 DOCUMENT_MAX_CHARS = (services.DOCUMENT_MAX_BYTES + 2) // 3 * 4
 HEALTH_OUTCOMES = frozenset({codes.OutcomeKind.HEALTH, codes.OutcomeKind.MENTAL_HEALTH})
-
-
-def _errors(*statuses: int) -> dict:
-    return {status: InvalidOut if status == 422 else ErrorOut for status in statuses}
 
 
 # --- the token, its permission and the measure (or renewal) of the path ---------------------------
@@ -131,10 +133,6 @@ def _measure(request, measure_id: int, operate: bool = False) -> Measure:
     return measure
 
 
-def _author(request) -> Author:
-    return Author(user=None, organisation_id=request.api_token.organisation_id)
-
-
 def _renamed(error: ValidationError, names: dict[str, str], prefix: str = "") -> ValidationError:
     """The service's error with its fields named as in the API's body."""
     if not hasattr(error, "error_dict"):
@@ -162,8 +160,7 @@ class _Renaming:
 
 def _sensitive_visible(request, measure: Measure) -> bool:
     """Health partners and outcomes, free-text comments: also who sees the household's sensitive sections."""
-    token = request.api_token
-    return visibility.sees_sensitive(request.actor, measure, {token.organisation_id: token.organisation.kind})
+    return visibility.sees_sensitive(request.actor, measure, token_kinds(request))
 
 
 # --- schemas --------------------------------------------------------------------------------------
@@ -682,7 +679,7 @@ def _document(payload: DocumentIn) -> services.Document:
     "GET",
     "/mesures",
     "measures.view",
-    response={200: MeasurePage, **_errors(401, 403, 422)},
+    response={200: MeasurePage, **errors(401, 403, 422)},
     summary="Les mesures d'accompagnement visibles par l'organisation du jeton",
     description=(
         f"Paginé (`limit` ≤ {MAX_PAGE}, `offset`), les plus anciennes d'abord. L'opérateur voit les mesures "
@@ -709,7 +706,7 @@ def measures(request, filters: Query[MeasureFilters]):
     "GET",
     "/mesures/{measure_id}",
     "measures.view",
-    response={200: MeasureDetail, **_errors(401, 403, 404, 422)},
+    response={200: MeasureDetail, **errors(401, 403, 404, 422)},
     summary="Une mesure, avec les échéances calculées par les règles de son type",
     description=(
         "Fin prévue, fin au plus tard, bilans prévus et prochain bilan, marge de renouvellement, période avant "
@@ -725,7 +722,7 @@ def measure(request, measure_id: int):
     "POST",
     "/menages/{household_id}/mesures",
     "measures.orient",
-    response={201: MeasureItem, **_errors(401, 403, 404, 409, 422)},
+    response={201: MeasureItem, **errors(401, 403, 404, 409, 422)},
     summary="Orienter un ménage vers une mesure (coordination)",
     description="Ouvre la mesure sur la version en vigueur du type ; l'opérateur la voit aussitôt.",
 )
@@ -743,7 +740,7 @@ def measure_orient(request, household_id: int, payload: OrientIn):
     if errors:
         raise ValidationError(errors)
     with _Renaming({"operator": "operator_id"}):
-        created = services.orient(household, measure_type, operator, payload.oriented_on, _author(request))
+        created = services.orient(household, measure_type, operator, payload.oriented_on, token_author(request))
     return Status(201, _item(_measures().get(pk=created.pk)))
 
 
@@ -752,7 +749,7 @@ def measure_orient(request, household_id: int, payload: OrientIn):
     "/mesures/{measure_id}/contrat",
     "measures.operate",
     operate=True,
-    response={200: MeasureState, **_errors(401, 403, 404, 409, 422)},
+    response={200: MeasureState, **errors(401, 403, 404, 409, 422)},
     summary="Enregistrer le contrat signé par le ménage et l'opérateur (opérateur)",
     description="Le document (PDF, JPEG ou PNG, 5 Mo au plus) est envoyé en base64. La mesure n'est pas encore active.",
 )
@@ -769,7 +766,7 @@ def measure_contract(request, measure_id: int, payload: ContractIn):
             measure,
             payload.contract_signed_on,
             document,
-            _author(request),
+            token_author(request),
             payload.version,
             referent=referent,
             sliding_lease=payload.sliding_lease,
@@ -782,37 +779,37 @@ def measure_contract(request, measure_id: int, payload: ContractIn):
     "/mesures/{measure_id}/transmission",
     "measures.operate",
     operate=True,
-    response={200: MeasureState, **_errors(401, 403, 404, 409, 422)},
+    response={200: MeasureState, **errors(401, 403, 404, 409, 422)},
     summary="Transmettre le contrat signé à la coordination (opérateur)",
 )
 def measure_send(request, measure_id: int, payload: SendIn):
     measure = _measure(request, measure_id, operate=True)
-    return _state(services.send(measure, payload.sent_on, _author(request), payload.version))
+    return _state(services.send(measure, payload.sent_on, token_author(request), payload.version))
 
 
 @operation(
     "POST",
     "/mesures/{measure_id}/renvoi",
     "measures.activate",
-    response={200: MeasureState, **_errors(401, 403, 404, 409, 422)},
+    response={200: MeasureState, **errors(401, 403, 404, 409, 422)},
     summary="Renvoyer à l'opérateur un contrat qui ne peut pas être activé en l'état (coordination)",
 )
 def measure_send_back(request, measure_id: int, payload: SendBackIn):
     measure = _measure(request, measure_id)
-    return _state(services.send_back(measure, payload.on, _author(request), payload.version))
+    return _state(services.send_back(measure, payload.on, token_author(request), payload.version))
 
 
 @operation(
     "POST",
     "/mesures/{measure_id}/activation",
     "measures.activate",
-    response={200: MeasureState, **_errors(401, 403, 404, 409, 422)},
+    response={200: MeasureState, **errors(401, 403, 404, 409, 422)},
     summary="Activer la mesure à réception du contrat signé (coordination)",
     description="Seule la coordination active une mesure ; les durées et bilans comptent à partir de cette date.",
 )
 def measure_activate(request, measure_id: int, payload: ActivateIn):
     measure = _measure(request, measure_id)
-    return _state(services.activate(measure, payload.activated_on, _author(request), payload.version))
+    return _state(services.activate(measure, payload.activated_on, token_author(request), payload.version))
 
 
 @operation(
@@ -820,12 +817,12 @@ def measure_activate(request, measure_id: int, payload: ActivateIn):
     "/mesures/{measure_id}/entree-logement",
     "measures.operate",
     operate=True,
-    response={200: MeasureState, **_errors(401, 403, 404, 409, 422)},
+    response={200: MeasureState, **errors(401, 403, 404, 409, 422)},
     summary="Enregistrer l'entrée du ménage dans son logement (opérateur)",
 )
 def measure_entry(request, measure_id: int, payload: EntryIn):
     measure = _measure(request, measure_id, operate=True)
-    return _state(services.record_entry(measure, payload.housing_entry_on, _author(request), payload.version))
+    return _state(services.record_entry(measure, payload.housing_entry_on, token_author(request), payload.version))
 
 
 @operation(
@@ -833,7 +830,7 @@ def measure_entry(request, measure_id: int, payload: EntryIn):
     "/mesures/{measure_id}/fin",
     "measures.operate",
     operate=True,
-    response={200: MeasureState, **_errors(401, 403, 404, 409, 422)},
+    response={200: MeasureState, **errors(401, 403, 404, 409, 422)},
     summary="Terminer la mesure : motif, relais de droit commun, résultats (opérateur)",
     description="Toute fin (rupture, non-adhésion, sortie…) est signalée aussitôt à la coordination.",
 )
@@ -846,7 +843,7 @@ def measure_end(request, measure_id: int, payload: EndIn):
         follow_on_name=payload.follow_on_name,
         outcomes=_outcome_data(payload.outcomes),
     )
-    return _state(services.end(measure, data, _author(request), payload.version))
+    return _state(services.end(measure, data, token_author(request), payload.version))
 
 
 @operation(
@@ -854,13 +851,13 @@ def measure_end(request, measure_id: int, payload: EndIn):
     "/mesures/{measure_id}/abandon",
     "measures.operate",
     operate=True,
-    response={200: MeasureState, **_errors(401, 403, 404, 409, 422)},
+    response={200: MeasureState, **errors(401, 403, 404, 409, 422)},
     summary="Abandonner une mesure avant son activation (opérateur)",
     description="Motifs : non-adhésion, déménagement, décès. La coordination en est avertie aussitôt.",
 )
 def measure_abandon(request, measure_id: int, payload: AbandonIn):
     measure = _measure(request, measure_id, operate=True)
-    return _state(services.abandon(measure, payload.ended_on, payload.reason, _author(request), payload.version))
+    return _state(services.abandon(measure, payload.ended_on, payload.reason, token_author(request), payload.version))
 
 
 # --- reviews and renewals -------------------------------------------------------------------------
@@ -870,7 +867,7 @@ def measure_abandon(request, measure_id: int, payload: AbandonIn):
     "GET",
     "/mesures/{measure_id}/bilans",
     "measures.view",
-    response={200: list[ReviewOut], **_errors(401, 403, 404, 422)},
+    response={200: list[ReviewOut], **errors(401, 403, 404, 422)},
     summary="Les bilans d'une mesure et leurs résultats",
     description="Les freins (`obstacles`) ne sont rendus qu'à la coordination et à l'opérateur de la mesure.",
 )
@@ -888,7 +885,7 @@ def measure_reviews(request, measure_id: int):
     "/mesures/{measure_id}/bilans",
     "measures.operate",
     operate=True,
-    response={201: ReviewOut, **_errors(401, 403, 404, 409, 422)},
+    response={201: ReviewOut, **errors(401, 403, 404, 409, 422)},
     summary="Enregistrer un bilan prévu, l'intensité convenue pour la suite et les résultats (opérateur)",
 )
 def measure_review_add(request, measure_id: int, payload: ReviewIn):
@@ -902,7 +899,7 @@ def measure_review_add(request, measure_id: int, payload: ReviewIn):
         obstacles=payload.obstacles,
         outcomes=_outcome_data(payload.outcomes),
     )
-    review = services.record_review(measure, data, _author(request), payload.version)
+    review = services.record_review(measure, data, token_author(request), payload.version)
     measure.refresh_from_db(fields=["version"])
     return Status(201, _review(review, list(review.outcomes.order_by("pk")), True, measure))
 
@@ -911,7 +908,7 @@ def measure_review_add(request, measure_id: int, payload: ReviewIn):
     "GET",
     "/mesures/{measure_id}/renouvellements",
     "measures.view",
-    response={200: list[RenewalOut], **_errors(401, 403, 404, 422)},
+    response={200: list[RenewalOut], **errors(401, 403, 404, 422)},
     summary="Les demandes de renouvellement d'une mesure et les avis donnés",
 )
 def measure_renewals(request, measure_id: int):
@@ -926,7 +923,7 @@ def measure_renewals(request, measure_id: int):
     "/mesures/{measure_id}/renouvellements",
     "measures.operate",
     operate=True,
-    response={201: RenewalOut, **_errors(401, 403, 404, 409, 422)},
+    response={201: RenewalOut, **errors(401, 403, 404, 409, 422)},
     summary="Demander un renouvellement (opérateur)",
     description=(
         "Refus (409) au-delà de ce que le type permet (durée d'un renouvellement, cumul, dérogation, durée "
@@ -936,7 +933,7 @@ def measure_renewals(request, measure_id: int):
 def measure_renewal_request(request, measure_id: int, payload: RenewalIn):
     measure = _measure(request, measure_id, operate=True)
     renewal = services.request_renewal(
-        measure, payload.months, payload.derogation, payload.requested_on, _author(request), payload.version
+        measure, payload.months, payload.derogation, payload.requested_on, token_author(request), payload.version
     )
     measure.refresh_from_db(fields=["version"])
     return Status(201, _renewal(renewal, measure, True, services.approver_codes(request.actor, measure)))
@@ -947,7 +944,7 @@ def measure_renewal_request(request, measure_id: int, payload: RenewalIn):
     "/renouvellements/{renewal_id}/avis",
     "measures.approve",
     approve=True,
-    response={200: RenewalOut, **_errors(401, 403, 404, 409, 422)},
+    response={200: RenewalOut, **errors(401, 403, 404, 409, 422)},
     summary="Donner son avis sur un renouvellement, au titre de ce que le jeton représente",
     description=(
         "Un jeton agit pour son organisation et son rôle : la coordination (`coordinator`), le service local "
@@ -969,7 +966,7 @@ def measure_renewal_opinion(request, renewal_id: int, payload: OpinionIn):
             raise ValidationError({"approver": "Précisez au titre de quoi vous donnez cet avis."})
         approver = mine[0] if mine else next(iter(services.approver_codes(request.actor, measure)), "")
     renewal = services.decide_renewal(
-        renewal, approver, payload.approved, _author(request), request.actor, comment=payload.comment
+        renewal, approver, payload.approved, token_author(request), request.actor, comment=payload.comment
     )
     measure = _measures().get(pk=measure.pk)
     fresh = _renewals(measure).get(pk=renewal.pk)
@@ -1011,7 +1008,7 @@ def _weeks(measure: Measure, meetings: list[Meeting]) -> list[dict]:
     "GET",
     "/mesures/{measure_id}/rencontres",
     "measures.view",
-    response={200: MeetingsOut, **_errors(401, 403, 404, 422)},
+    response={200: MeetingsOut, **errors(401, 403, 404, 422)},
     summary="Le journal des rencontres et l'intensité semaine par semaine",
     description="Chaque semaine depuis l'activation, comparée à l'intensité convenue au dernier bilan (`below`).",
 )
@@ -1027,7 +1024,7 @@ def measure_meetings(request, measure_id: int):
     "/mesures/{measure_id}/rencontres",
     "measures.operate",
     operate=True,
-    response={201: MeetingOut, **_errors(401, 403, 404, 409, 422)},
+    response={201: MeetingOut, **errors(401, 403, 404, 409, 422)},
     summary="Enregistrer une rencontre (opérateur)",
 )
 def measure_meeting_add(request, measure_id: int, payload: MeetingIn):
@@ -1039,7 +1036,7 @@ def measure_meeting_add(request, measure_id: int, payload: MeetingIn):
         staff_id=payload.staff_id,
     )
     with _Renaming({"staff": "staff_id"}):
-        meeting = services.record_meeting(measure, data, _author(request))
+        meeting = services.record_meeting(measure, data, token_author(request))
     return Status(201, _meeting(meeting))
 
 
@@ -1047,7 +1044,7 @@ def measure_meeting_add(request, measure_id: int, payload: MeetingIn):
     "GET",
     "/mesures/{measure_id}/resultats",
     "measures.view",
-    response={200: list[OutcomeOut], **_errors(401, 403, 404, 422)},
+    response={200: list[OutcomeOut], **errors(401, 403, 404, 422)},
     summary="Les résultats constatés (aux bilans, en cours de mesure, à la fin)",
     description="Les suivis de santé ne sont rendus qu'à qui voit les informations sensibles du ménage.",
 )
@@ -1063,14 +1060,14 @@ def measure_outcomes(request, measure_id: int):
     "/mesures/{measure_id}/resultats",
     "measures.operate",
     operate=True,
-    response={201: OutcomeOut, **_errors(401, 403, 404, 409, 422)},
+    response={201: OutcomeOut, **errors(401, 403, 404, 409, 422)},
     summary="Enregistrer un résultat constaté en cours de mesure (opérateur)",
 )
 def measure_outcome_add(request, measure_id: int, payload: OutcomeIn):
     measure = _measure(request, measure_id, operate=True)
     outcome = services.OutcomeData(kind=payload.kind, contract_type=payload.contract_type)
     with _Renaming({"outcomes": "kind"}):
-        created = services.record_outcome(measure, outcome, payload.recorded_on, _author(request))
+        created = services.record_outcome(measure, outcome, payload.recorded_on, token_author(request))
     return Status(201, _outcome(created))
 
 
@@ -1078,7 +1075,7 @@ def measure_outcome_add(request, measure_id: int, payload: OutcomeIn):
     "GET",
     "/mesures/{measure_id}/partenaires",
     "measures.view",
-    response={200: list[PartnerOut], **_errors(401, 403, 404, 422)},
+    response={200: list[PartnerOut], **errors(401, 403, 404, 422)},
     summary="Les partenaires mobilisés pour le ménage, par catégorie",
     description="Les partenaires de santé ne sont rendus qu'à qui voit les informations sensibles du ménage.",
 )
@@ -1097,10 +1094,10 @@ def measure_partners(request, measure_id: int):
     "/mesures/{measure_id}/partenaires",
     "measures.operate",
     operate=True,
-    response={201: PartnerOut, **_errors(401, 403, 404, 409, 422)},
+    response={201: PartnerOut, **errors(401, 403, 404, 409, 422)},
     summary="Mobiliser un partenaire pour le ménage (opérateur)",
 )
 def measure_partner_add(request, measure_id: int, payload: PartnerIn):
     measure = _measure(request, measure_id, operate=True)
-    partner = services.mobilise_partner(measure, payload.kind, payload.since, _author(request), name=payload.name)
+    partner = services.mobilise_partner(measure, payload.kind, payload.since, token_author(request), name=payload.name)
     return Status(201, _partner(partner))
