@@ -34,7 +34,7 @@ from lda.audit.log import record_read, record_refusal
 from lda.audit.views import CONSULTABLE
 from lda.households.models import Household, Person
 from lda.households.services import Author
-from lda.households.visibility import FileFacts, access
+from lda.households.views import file_access
 from lda.measures import activity, codes, forms, lifecycle, rules, services
 from lda.measures.models import (
     Alert,
@@ -64,14 +64,6 @@ CONSULTABLE["measure"] = lambda viewer, pk: get_or_404(viewer, Measure.objects.a
 
 # Outcomes that reveal a health category (spec 6): behind the household's second gate.
 SENSITIVE_OUTCOMES = [codes.OutcomeKind.HEALTH, codes.OutcomeKind.MENTAL_HEALTH]
-
-
-def household_access(actor, household):
-    """What the actor sees of the household's file (`visibility.access`), for the measure page."""
-    viewers = set(household.protected_viewers.values_list("pk", flat=True)) if household.protected else set()
-    organisations = {g.organisation_id for g in actor.grants}
-    kinds = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind"))
-    return access(actor, FileFacts.of(household, viewers), kinds)
 
 
 def is_coordinator(actor, measure) -> bool:
@@ -460,7 +452,7 @@ def measure_detail(request, pk):
     record_read(request, measure, section="mesure", protected=household.protected)
     today = timezone.localdate()
     working_notes = sees_working_notes(actor, measure)
-    file = household_access(actor, household)
+    file = file_access(request, household)
     type_rules = measure.rules
     facts = services.facts_of(measure)
     summary = rules.summarise(type_rules, facts, today)
