@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from lda.accounts.models import Organisation
+from lda.accounts.roles import ROLE_RULES, Role
 from lda.core.validators import NIR_MESSAGE, contains_nir_like
 from lda.households import services as household_services
 from lda.households.codes import Sensitive
@@ -116,8 +117,6 @@ def _not_before(value: date, floor: date | None, field_name: str, message: str):
 
 def operators(territory) -> list[Organisation]:
     """Organisations that may run a measure: active ones of the territory whose kind has social workers."""
-    from lda.accounts.roles import ROLE_RULES, Role
-
     kinds = ROLE_RULES[Role.SOCIAL_WORKER].organisation_kinds
     return list(Organisation.objects.filter(territory=territory, is_active=True, kind__in=kinds).order_by("name"))
 

@@ -5,6 +5,7 @@ from django.db.models.signals import post_save
 
 from lda.audit.signals import audit_writes
 from lda.households.models import Orientation
+from lda.measures import codes
 from lda.measures.models import (
     FundingAgreement,
     Measure,
@@ -58,7 +59,7 @@ def _open_measure(sender, instance: Orientation, created, raw=False, **kwargs):
     if Measure.objects.filter(
         household_id=instance.household_id,
         type_version__measure_type=measure_type,
-        status__in=services.codes.OPEN_STATUSES,
+        status__in=codes.OPEN_STATUSES,
     ).exists():
         return
     deciding = (
