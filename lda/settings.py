@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lda.tasks",
     "lda.households",
     "lda.measures",
+    "lda.housing",
     "lda.administration",
     "lda.api",
     "lda.demo",

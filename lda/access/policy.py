@@ -62,6 +62,27 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "measures.funding": frozenset({R.COORDINATOR, R.SOCIAL_WORKER, R.STATE_AGENT}),
     "measures.funding.manage": frozenset({R.COORDINATOR}),
     "measures.reports": frozenset({R.COORDINATOR, R.SOCIAL_WORKER}),
+    # Housing supply and matching (spec 3). Rows are further scoped by `lda/housing/scopes.py`;
+    # a landlord acts on its own units and contingents only (checked by the services).
+    "housing.units.view": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.LANDLORD}),
+    "housing.units.manage": frozenset({R.COORDINATOR, R.SOCIAL_WORKER, R.LANDLORD}),
+    "housing.capture.view": frozenset({R.COORDINATOR, R.SOCIAL_WORKER, R.STATE_AGENT}),
+    "housing.capture.manage": frozenset({R.COORDINATOR, R.SOCIAL_WORKER}),
+    "housing.targets.manage": frozenset({R.COORDINATOR}),
+    "housing.contingents.view": frozenset({R.COORDINATOR, R.LANDLORD}),
+    "housing.contingents.manage": frozenset({R.COORDINATOR}),
+    "housing.rules.view": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.LANDLORD, R.ADMIN, R.STATE_AGENT}),
+    "housing.rules.manage": frozenset({R.ADMIN}),
+    "housing.matching.run": frozenset({R.COORDINATOR}),
+    "housing.proposals.view": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.LANDLORD}),
+    # Sending a shortlist, adding or withdrawing a candidate.
+    "housing.proposals.manage": frozenset({R.COORDINATOR}),
+    # The committee's decision: recorded by the landlord, or by the coordinator who sat in it.
+    "housing.proposals.decide": frozenset({R.COORDINATOR, R.LANDLORD}),
+    # The offer to the household and its answer: the coordinator or the household's referent.
+    "housing.proposals.answer": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER}),
+    # Lease and entry: the landlord, or the coordinator.
+    "housing.proposals.lease": frozenset({R.COORDINATOR, R.LANDLORD}),
 }
 
 
