@@ -15,7 +15,7 @@ from lda.households import codes as hcodes
 from lda.households import services as household_services
 from lda.households.models import Household
 from lda.households.services import Author, check_not_future
-from lda.housing import adapter, codes, constraints, lifecycle
+from lda.housing import adapter, codes, constraints, lifecycle, scoring
 from lda.housing.models import Proposal, ProposalEvent, RefusalReason, Unit
 from lda.housing.services import Stale, _check_text, lock_unit, move_unit
 
@@ -115,6 +115,17 @@ def why_not(household: Household, unit: Unit, rules=None) -> list[str]:
 # --- the coordinator's shortlist --------------------------------------------------------------
 
 
+def _manual_score(record, unit: Unit, grid) -> int:
+    """The pair's score; a commune outside the household's wishes earns no wish points."""
+    if grid is None:
+        return 0
+    engine_grid = adapter.engine_grid(grid)
+    score = scoring.household_score(record, engine_grid)
+    if not record.accepted_communes or unit.commune_insee in record.accepted_communes:
+        score += engine_grid.wish_term(scoring.wish_rank(record, unit.commune_insee))
+    return score
+
+
 @transaction.atomic
 def add_candidate(unit: Unit, household: Household, author: Author, justification: str = "") -> Proposal:
     """Adds a household to a unit's shortlist by hand. Hard constraints hold; a household's
@@ -156,14 +167,12 @@ def add_candidate(unit: Unit, household: Household, author: Author, justificatio
     rank = (max(taken.values_list("rank", flat=True), default=0) or 0) + 1
     record = adapter.engine_households(unit.territory_id, timezone.localdate(), [household.pk])[0]
     grid = adapter.current_grid(unit.territory_id)
-    from lda.housing.scoring import pair_score
-
     proposal = Proposal.objects.create(
         territory_id=unit.territory_id,
         unit=unit,
         household=household,
         rank=min(rank, SHORTLIST),
-        score=pair_score(record, unit.commune_insee, adapter.engine_grid(grid)) if grid else 0,
+        score=_manual_score(record, unit, grid),
         priority=record.priority,
         grid=grid,
         explanation={"manual": True, "overridden": overridden, "justification": justification},

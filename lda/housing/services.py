@@ -384,6 +384,10 @@ def move_unit(
 ) -> Unit:
     """Applies a status action to a locked unit and logs it (callers hold the transaction)."""
     on = on or timezone.localdate()
+    if on < unit.status_since:
+        raise ValidationError(
+            {"on": f"Cette date précède le dernier changement d'état du logement ({unit.status_since:%d/%m/%Y})."}
+        )
     before = unit.status
     unit.status = lifecycle.unit_target(unit.status, action)
     unit.status_since = on
