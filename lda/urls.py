@@ -21,6 +21,10 @@ urlpatterns = [
     path("equipe/", include("lda.measures.team_urls")),
     path("alertes/", include("lda.measures.alert_urls")),
     path("parametres/mesures/", include("lda.measures.type_urls")),
+    path("logement/", include("lda.housing.urls")),
+    path("logement/offre/", include("lda.housing.supply_urls")),
+    path("logement/captation/", include("lda.housing.capture_urls")),
+    path("parametres/logement/", include("lda.housing.settings_urls")),
     path("api/", api.urls),
 ]
 
