@@ -48,7 +48,7 @@ def _holder(unit: Unit, exclude: int | None = None) -> Proposal | None:
 
 def _lock(proposal: Proposal, expected_version: int | None) -> tuple[Proposal, Unit]:
     unit = lock_unit(proposal.unit)
-    fresh = Proposal.objects.select_for_update().select_related("household", "unit").get(pk=proposal.pk)
+    fresh = Proposal.objects.select_for_update(of=("self",)).select_related("household", "unit").get(pk=proposal.pk)
     if expected_version is not None and fresh.version != expected_version:
         raise Stale(
             "Cette proposition a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : rechargez la page."

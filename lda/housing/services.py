@@ -354,7 +354,11 @@ def create_unit(
 
 
 def lock_unit(unit: Unit, expected_version: int | None = None) -> Unit:
-    fresh = Unit.objects.select_for_update().select_related("residence", "contingent", "landlord").get(pk=unit.pk)
+    fresh = (
+        Unit.objects.select_for_update(of=("self",))
+        .select_related("residence", "contingent", "landlord")
+        .get(pk=unit.pk)
+    )
     if expected_version is not None and fresh.version != expected_version:
         raise Stale()
     return fresh
