@@ -134,6 +134,7 @@ def engine_grid(grid: ScoringGrid) -> scoring.Grid:
         wish_points=tuple(int(p) for p in grid.wish_points),
         later_wish_points=grid.later_wish_points,
         any_commune_points=grid.any_commune_points,
+        refusal_penalty=grid.refusal_penalty if grid.refusal_lowers_priority else 0,
     )
 
 
@@ -165,7 +166,7 @@ def _family_type(adults: int, children: int) -> str:
 
 
 def engine_households(territory_id: int, today: date, household_ids=None) -> list[data.Household]:
-    """The households on the list (or `household_ids`), as engine records, in 5 queries."""
+    """The households on the list (or `household_ids`), as engine records, in 6 queries."""
     households = Household.objects.filter(territory_id=territory_id, merged_into__isnull=True).select_related(
         "demand_profile"
     )
@@ -201,6 +202,16 @@ def engine_households(territory_id: int, today: date, household_ids=None) -> lis
         status__in=[codes.ProposalStatus.COMMITTEE_REFUSED, codes.ProposalStatus.HOUSEHOLD_REFUSED],
     ).values_list("household_id", "unit_id"):
         declined[household_id].add(unit_id)
+    refusals = dict(
+        Proposal.objects.filter(
+            household_id__in=ids,
+            status=codes.ProposalStatus.HOUSEHOLD_REFUSED,
+            refusal_reason__legitimate=False,
+        )
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values_list("household_id", "n")
+    )
     records = []
     for h in households:
         members = persons[h.pk]
@@ -228,6 +239,7 @@ def engine_households(territory_id: int, today: date, household_ids=None) -> lis
                 publics=frozenset(profile.publics if profile else ()),
                 declined_units=frozenset(declined[h.pk]),
                 active_proposals=active.get(h.pk, 0),
+                refusals=refusals.get(h.pk, 0),
                 sex=head.sex if head and head.sex in ("F", "M") else "X",
                 family_type=_family_type(adults, children),
             )

@@ -43,6 +43,7 @@ class Household:
     publics: frozenset[str] = frozenset()  # kind-specific publics it belongs to
     declined_units: frozenset[int] = frozenset()  # units already declined (by it or for it)
     active_proposals: int = 0  # proposals already under way outside this run
+    refusals: int = 0  # offers it refused without a legitimate reason (counted only if the grid says so)
     sex: str = "X"  # of the reference person: F, M, X (unknown)
     family_type: str = "isole"  # isole, couple, monoparentale, couple_enfants, autre
 
@@ -157,6 +158,7 @@ class Instance:
             "contingents": col(lambda x: _mask(x.contingents, ki), np.int64),
             "publics": col(lambda x: _mask(x.publics, pi), np.int64),
             "active": col(lambda x: x.active_proposals, np.int16),
+            "refusals": col(lambda x: x.refusals, np.int32),
             "sex": col(lambda x: si[x.sex], np.int8),
             "family": col(lambda x: fi[x.family_type], np.int8),
             "acc_ptr": acc_ptr,

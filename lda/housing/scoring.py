@@ -31,6 +31,9 @@ class Grid:
     wish_points: tuple[int, ...] = (30, 20, 10)  # commune ranked 1st, 2nd, 3rd… in the wishes
     later_wish_points: int = 0  # commune ranked after those
     any_commune_points: int = 30  # household accepting any commune: every commune is its wish
+    # Points a household loses per offer refused without a legitimate reason: a territory setting,
+    # 0 (off) by default — a refusal is normal in Housing First.
+    refusal_penalty: int = 0
 
     def wish_term(self, rank: int) -> int:
         """Points for a commune of wish rank `rank` (1-based; 0 = the household accepts any commune)."""
@@ -87,11 +90,14 @@ def _criterion_points(c: Criterion, household: Household) -> tuple[bool, int, in
 
 
 def breakdown(household: Household, grid: Grid) -> list[Term]:
-    """The household's score criterion by criterion, in the grid's order."""
+    """The household's score criterion by criterion, in the grid's order (then refusals, if counted)."""
     terms = []
     for c in grid.criteria:
         met, value, points = _criterion_points(c, household)
         terms.append(Term(c.code, c.label, met, value, points))
+    if grid.refusal_penalty:
+        n = max(household.refusals, 0)
+        terms.append(Term("refus", "Refus sans motif légitime (par refus)", n > 0, n, -grid.refusal_penalty * n))
     return terms
 
 
@@ -128,4 +134,6 @@ def household_scores(instance: Instance, grid: Grid) -> np.ndarray:
             score += months * c.points
         elif c.code in index:
             score += ((instance.h["criteria"] >> index[c.code]) & 1) * c.points
+    if grid.refusal_penalty:
+        score -= np.maximum(instance.h["refusals"].astype(np.int64), 0) * grid.refusal_penalty
     return score
