@@ -21,6 +21,7 @@ from lda.access.decorators import permission
 from lda.access.policy import actor_for, get_or_404
 from lda.accounts.models import Membership, Organisation, Territory
 from lda.audit.log import record_read
+from lda.core.forms import apply_errors
 from lda.households import codes
 from lda.households import commission as service
 from lda.households.models import Commission, CommissionCase, Commitment, Household, Person
@@ -44,15 +45,6 @@ def _managed(request):
 
 def _territory_organisations(territory_id):
     return Organisation.objects.filter(territory_id=territory_id, is_active=True).order_by("name")
-
-
-def _apply(form, error: ValidationError) -> None:
-    """A service's errors onto the form: per field when the form has that field."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- what a viewer sees of the agenda --------------------------------------------------------------
@@ -186,7 +178,7 @@ def commission_create(request):
         try:
             commission = service.create_commission(territory, _author(request), form.data_for_service())
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "La commission a été créée : ajoutez les situations à son ordre du jour.")
             return redirect("commissions:detail", commission.pk)
@@ -202,7 +194,7 @@ def commission_edit(request, pk):
         try:
             service.update_commission(commission, _author(request), form.data_for_service())
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "La commission a été enregistrée.")
             return redirect("commissions:detail", commission.pk)
@@ -274,7 +266,7 @@ def case_add(request, pk):
             try:
                 service.add_case(commission, _author(request), household, data)
             except ValidationError as error:
-                _apply(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, f"Le dossier {household.reference} est inscrit à l'ordre du jour.")
                 return redirect("commissions:detail", commission.pk)
@@ -382,7 +374,7 @@ def commitment_add(request, pk):
         try:
             service.add_commitment(case, _author(request), data)
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "L'engagement a été enregistré.")
             return redirect("commissions:detail", case.commission_id)
@@ -429,7 +421,7 @@ def commitment_close(request, pk):
         try:
             service.close_commitment(commitment, _author(request), d["status"], d["done_on"])
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         except TransitionRefused as error:
             form.add_error(None, str(error))
         else:

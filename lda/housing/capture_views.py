@@ -21,6 +21,7 @@ from lda.access.decorators import permission
 from lda.access.policy import actor_for, can, get_or_404, scope
 from lda.accounts.models import Organisation, Territory
 from lda.accounts.roles import Role
+from lda.core.forms import apply_errors
 from lda.households.services import Author
 from lda.housing import codes, lifecycle, services
 from lda.housing.capture_forms import (
@@ -31,7 +32,6 @@ from lda.housing.capture_forms import (
     TargetForm,
 )
 from lda.housing.models import CaptureProspect, CaptureTarget, Incentive
-from lda.measures.type_views import _apply as apply_errors
 
 PAGE_SIZE = 50
 S = codes.CaptureStage

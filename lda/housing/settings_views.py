@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from lda.access.decorators import permission
 from lda.access.policy import actor_for, get_or_404, scope
 from lda.accounts.models import Territory
+from lda.core.forms import apply_errors
 from lda.households import codes as hcodes
 from lda.households.models import Household
 from lda.households.scopes import sensitive_filter
@@ -35,7 +36,6 @@ from lda.housing.settings_forms import (
     rules_changes,
     wish_text,
 )
-from lda.measures.type_views import _apply as apply_errors
 
 SAMPLE = 12  # households of the list shown by the simulator
 STALE = "Une autre version a été enregistrée entre-temps : rechargez la page pour partir de la version en vigueur."

@@ -20,6 +20,7 @@ from django.utils import timezone
 from lda.access.decorators import permission
 from lda.access.policy import actor_for, get_or_404
 from lda.audit.log import record_read, record_refusal
+from lda.core.forms import apply_errors
 from lda.households.services import Author
 from lda.measures import activity, codes, lifecycle, rules, services, visibility
 from lda.measures.models import Measure, Meeting, StaffMember
@@ -59,15 +60,6 @@ def measure_url(measure) -> str:
         return reverse("measure_activity:meetings", args=[measure.pk])
 
 
-def _apply(form, error: ValidationError) -> None:
-    """A service's errors onto the form: per field when the form has that field."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _form_page(request, measure, form, title, submit, intro=""):
     return render(
         request,
@@ -88,7 +80,7 @@ def _save(request, form, write) -> bool:
     try:
         write()
     except ValidationError as error:
-        _apply(form, error)
+        apply_errors(form, error)
     except (lifecycle.TransitionRefused, rules.RuleRefused) as error:
         form.add_error(None, str(error))
     else:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from lda.access.decorators import permission
 from lda.access.policy import actor_for, can, get_or_404, scope
 from lda.audit.log import record_export, record_refusal
+from lda.core.forms import apply_errors
 from lda.measures import annual_report, report_files, statements
 from lda.measures import statements_data as data
 from lda.measures.models import FundingAgreement, MeasureType
@@ -347,14 +348,6 @@ class AgreementForm(forms.Form):
         )
 
 
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _managed_territory(request) -> int:
     territories = data.reach(request.user, "measures.funding.manage").territories
     if not territories:
@@ -373,7 +366,7 @@ def _agreement_page(request, territory_id: int, agreement: FundingAgreement | No
             try:
                 saved = data.save_agreement(territory_id, form.to_data(), agreement, form.cleaned_data.get("etat", ""))
             except ValidationError as error:
-                _apply(form, error)
+                apply_errors(form, error)
             except data.StaleAgreement as error:
                 form.add_error(None, str(error))
             else:

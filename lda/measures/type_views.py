@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from lda.access.decorators import permission
 from lda.access.policy import actor_for, get_or_404, scope
 from lda.accounts.models import Territory
+from lda.core.forms import apply_errors
 from lda.measures import catalogue, codes, services
 from lda.measures.models import Measure, MeasureType, MeasureTypeVersion
 from lda.measures.type_forms import TypeCreateForm, TypeVersionForm, changes, describe, sections, summary
@@ -37,15 +38,6 @@ def _managed_territory_ids(request) -> set[int]:
 def _managed(request):
     """Types of the territories the user administers (others answer 404)."""
     return scope(request.user, MeasureType.objects.filter(territory_id__in=_managed_territory_ids(request)))
-
-
-def _apply(form, error: ValidationError) -> None:
-    """A service's errors onto the form: next to their field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _measure_counts(type_ids) -> dict[tuple[int, int], dict[str, int]]:
@@ -182,7 +174,7 @@ def type_create(request):
                 reveals=d.get("reveals") or "",
             )
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -206,7 +198,7 @@ def type_edit(request, pk):
         except services.StaleMeasure as error:
             form.add_error(None, str(error))
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
