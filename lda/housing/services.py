@@ -412,6 +412,7 @@ def withdraw_unit(unit: Unit, author: Author, note: str, on: date | None = None,
     if not (note or "").strip():
         raise ValidationError({"note": "Indiquez pourquoi le logement est retiré de l'offre."})
     _check_text(note=note)
+    check_not_future(on, "on", "La date du retrait")
     fresh = lock_unit(unit, expected_version)
     return move_unit(fresh, "withdraw", author, on, note=note.strip())
 
@@ -460,6 +461,8 @@ def create_contingent(territory, author: Author, **fields) -> ContingentQuota:
     contingent.full_clean(exclude=["territory"])
     if contingent.holder.territory_id != territory.pk:
         raise ValidationError({"holder": "Ce réservataire appartient à un autre territoire."})
+    if ContingentQuota.objects.filter(territory=territory, kind=contingent.kind, holder=contingent.holder).exists():
+        raise ValidationError({"kind": "Ce réservataire a déjà un contingent de ce type sur le territoire."})
     contingent.save()
     return contingent
 

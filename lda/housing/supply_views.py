@@ -24,6 +24,7 @@ from lda.access.decorators import permission
 from lda.access.policy import actor_for, get_or_404, scope
 from lda.accounts.models import Organisation
 from lda.audit.log import record_refusal
+from lda.core.forms import apply_errors
 from lda.households.scopes import coordinator_territories
 from lda.housing import codes, lifecycle, services, supply_figures
 from lda.housing import supply_forms as forms
@@ -54,14 +55,6 @@ def _out_of_reach(request, object_type: str, pk) -> Http404:
     return Http404()
 
 
-def _errors_onto(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _run(form, write):
     """Calls a service; its refusals go onto the form in French, nothing is half-saved."""
     try:
@@ -69,7 +62,7 @@ def _run(form, write):
     except (lifecycle.TransitionRefused, services.Stale) as error:
         form.add_error(None, str(error))
     except ValidationError as error:
-        _errors_onto(form, error)
+        apply_errors(form, error)
     return None
 
 
