@@ -65,6 +65,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Housing supply and matching (spec 3). Rows are further scoped by `lda/housing/scopes.py`;
     # a landlord acts on its own units and contingents only (checked by the services).
     "housing.units.view": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.LANDLORD}),
+    # The landlord's home page ("Mes logements et candidatures") in the menu.
+    "housing.landlord.home": frozenset({R.LANDLORD}),
     "housing.units.manage": frozenset({R.COORDINATOR, R.SOCIAL_WORKER, R.LANDLORD}),
     "housing.capture.view": frozenset({R.COORDINATOR, R.SOCIAL_WORKER, R.STATE_AGENT}),
     "housing.capture.manage": frozenset({R.COORDINATOR, R.SOCIAL_WORKER}),
