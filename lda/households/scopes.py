@@ -28,10 +28,14 @@ def coordinator_territories(actor) -> set[int]:
 
 
 def _organisation_kinds(actor) -> dict[int, str]:
+    """Kinds of the actor's file organisations, read once per actor (an actor lives one request)."""
+    cached = getattr(actor, "_organisation_kinds", None)
+    if cached is not None:
+        return cached
     organisations = {g.organisation_id for g in actor.grants if g.role in FILE_ROLES}
-    if not organisations:
-        return {}
-    return dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind"))
+    kinds = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "kind")) if organisations else {}
+    object.__setattr__(actor, "_organisation_kinds", kinds)  # Actor is a frozen dataclass
+    return kinds
 
 
 def _reasons(actor, as_creator: bool, kinds: dict[int, str] | None = None) -> Q:

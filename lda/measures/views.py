@@ -32,6 +32,7 @@ from lda.access.policy import PERMISSIONS, actor_for, can, get_or_404, scope
 from lda.accounts.models import Organisation
 from lda.audit.log import record_read, record_refusal
 from lda.audit.views import CONSULTABLE
+from lda.core.forms import apply_errors
 from lda.households.models import Household, Person
 from lda.households.services import Author
 from lda.households.views import file_access
@@ -532,14 +533,6 @@ def document_download(request, pk):
 # --- the action pages ----------------------------------------------------------------------------
 
 
-def _errors_onto(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _run(form, write) -> bool:
     """Calls a service; its refusals go onto the form (French messages), nothing is half-saved."""
     try:
@@ -547,7 +540,7 @@ def _run(form, write) -> bool:
     except (lifecycle.TransitionRefused, rules.RuleRefused, services.StaleMeasure) as error:
         form.add_error(None, str(error))
     except ValidationError as error:
-        _errors_onto(form, error)
+        apply_errors(form, error)
     else:
         return True
     return False
