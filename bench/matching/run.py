@@ -20,6 +20,7 @@ fits; explanation of one proposal ≤ 50 ms.
 """
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -57,7 +58,9 @@ def one(n_households: int, n_units: int, seed: int) -> None:
     t = time.perf_counter()
     instance = Instance.build(households, units)
     built = time.perf_counter() - t
-    print(f"\n## {n_households} ménages × {n_units} logements (graine {seed})")
+    print(
+        f"\n## {n_households} ménages × {n_units} logements (graine {seed}), charge de la machine {os.getloadavg()[0]:.1f}"
+    )
     print(f"territoire généré en {generated:.2f} s, tableaux construits en {built:.2f} s, RSS {peak_mb():.0f} Mo")
     by_id_h = {h.id: h for h in households}
     by_id_u = {u.id: u for u in units}
@@ -114,7 +117,7 @@ def one(n_households: int, n_units: int, seed: int) -> None:
     )
     candidates_solve_lists = best.timings["candidates"] + best.timings["solve"] + best.timings["shortlists"]
     print(
-        f"moteur : résolution {best.timings['solve']:.2f} s, listes {candidates_solve_lists:.2f} s depuis les tableaux, "
+        f"moteur : résolution {best.timings['solve']:.2f} s ({best.timings['solve_cpu']:.2f} s de CPU), listes {candidates_solve_lists:.2f} s depuis les tableaux, "
         f"bout en bout {best.timings['total']:.2f} s ; mémoire de pointe (RSS) après le moteur {engine_peak:.0f} Mo, "
         f"du processus {peak_mb():.0f} Mo"
     )

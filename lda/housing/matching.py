@@ -7,11 +7,12 @@ Pure: an `Instance` (households and available units as records and arrays), the 
    sorted by rent + charges; the households accepting the commune and whose size fits the typology
    take the affordable prefix of the block (one `searchsorted`), then the other hard constraints
    are checked on the pairs as arrays. No Python loop over households or pairs.
-2. **Assignment** (`engine`): a min-cost flow on the sparse candidate graph (source → household,
-   capacity 1; household → unit, capacity 1, cost −value; unit → sink, capacity 3; source → sink
-   for the households left out), solved by OR-Tools. value = tier weight + pair score, with a tier
-   weight dominating any score, so a household of a more urgent tier is never left out for a less
-   urgent one on a unit it fits. Every unit's shortlist is ranked by (tier, pair score, id).
+2. **Assignment** (`engine`): a maximum-value b-matching (households 1, units 3) as a min-cost
+   flow on the sparse candidate graph, solved by OR-Tools: each household is a source of one unit
+   of flow, to a unit it fits (capacity 1) or straight to the sink (left out); units → sink,
+   capacity 3. value = tier weight + pair score, with a tier weight dominating any score, so a
+   household of a more urgent tier is never left out for a less urgent one on a unit it fits.
+   Every unit's shortlist is ranked by (tier, pair score, id).
 3. **Explanations** (`explain`) and the **fairness report** (`fairness`), computed from the run.
 4. Baselines for the benchmarks: `offer_driven` (each unit in turn takes its 3 best eligible
    households by score, today's practice) and `greedy` (pairs by decreasing pair score).
@@ -177,11 +178,15 @@ def generate_candidates(instance: Instance, thresholds: Thresholds, grid: Grid) 
     else:
         ch, cu, cr = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int16)
     keys = ch * max(nu, 1) + cu
-    if len(instance.declined):
-        fresh = ~np.isin(keys, instance.declined)
+    if len(instance.declined):  # sorted: a binary search per pair instead of np.isin's sort
+        at = np.minimum(np.searchsorted(instance.declined, keys), len(instance.declined) - 1)
+        fresh = instance.declined[at] != keys
         keys, cr = keys[fresh], cr[fresh]
-    order = np.argsort(keys, kind="stable")
-    keys, cr = keys[order], cr[order]
+    # Pairs are unique: sort (household, unit, wish rank) packed in one int64, no argsort needed.
+    ranks = int(cr.max()) + 1 if len(cr) else 1
+    keys = np.sort(keys * ranks + cr)
+    cr = (keys % ranks).astype(np.int16)
+    keys //= ranks
     ch = (keys // max(nu, 1)).astype(np.int32)
     cu = (keys % max(nu, 1)).astype(np.int32)
     hscore = household_scores(instance, grid)
@@ -270,24 +275,43 @@ def _finish(run: Run) -> Run:
     return run
 
 
+def _compact(index: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """Renumbers the indices present 0..k−1 in increasing order (a linear-time `np.unique`)."""
+    present = np.bincount(index, minlength=n) > 0
+    number = np.cumsum(present) - 1
+    return number[index], int(present.sum())
+
+
 def _solve_flow(nh: int, nu: int, ch: np.ndarray, cu: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Max-value b-matching as a min-cost flow; returns the indices of the chosen pairs."""
+    """Max-value b-matching as a min-cost flow; returns the indices of the chosen pairs.
+
+    Each household is a source of one unit of flow, to a unit (cost best_h − value, 0 to 30 with
+    the default grid) or straight to the sink (cost best_h, its value lost), best_h being its best
+    pair value: cost = Σ best_h − Σ chosen values, the same optimum as arcs costing −value from one
+    source. The large tier weights sit on the households' own arcs, the pair arcs only carry the
+    small differences between a household's options: OR-Tools' cost scaling solves it about 25 %
+    faster (12.3 s → 9.1 s on the 100 000 × 20 000 territory; decision 0018).
+    """
     from ortools.graph.python import min_cost_flow
 
     if not len(ch):
         return np.zeros(0, dtype=np.int64)
-    hs, hloc = np.unique(ch, return_inverse=True)
-    us, uloc = np.unique(cu, return_inverse=True)
-    a, b = len(hs), len(us)
-    source, sink = a + b, a + b + 1
-    tails = np.concatenate([hloc, np.full(a, source), a + np.arange(b), [source]]).astype(np.int32)
-    heads = np.concatenate([a + uloc, np.arange(a), np.full(b, sink), [sink]]).astype(np.int32)
-    caps = np.concatenate([np.ones(len(ch) + a, np.int64), np.full(b, SHORTLIST, np.int64), [a]])
-    costs = np.concatenate([-value.astype(np.int64), np.zeros(a + b + 1, np.int64)])
+    hloc, a = _compact(ch, nh)
+    uloc, b = _compact(cu, nu)
+    value = value.astype(np.int64)
+    best = np.zeros(a, dtype=np.int64)
+    np.maximum.at(best, hloc, value)
+    sink = a + b
+    tails = np.concatenate([hloc, a + np.arange(b), np.arange(a)]).astype(np.int32)
+    heads = np.concatenate([a + uloc, np.full(b, sink), np.full(a, sink)]).astype(np.int32)
+    caps = np.concatenate([np.ones(len(ch), np.int64), np.full(b, SHORTLIST, np.int64), np.ones(a, np.int64)])
+    costs = np.concatenate([best[hloc] - value, np.zeros(b, np.int64), best])
+    supplies = np.zeros(a + b + 1, dtype=np.int64)
+    supplies[:a] = 1
+    supplies[sink] = -a
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-    flow.set_node_supply(source, a)
-    flow.set_node_supply(sink, -a)
+    flow.set_nodes_supplies(np.arange(a + b + 1, dtype=np.int32), supplies)
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"flot de coût minimal : statut {status}")
@@ -370,7 +394,7 @@ def engine(
         candidates = generate_candidates(instance, thresholds, grid)
         timings["candidates"] = time.perf_counter() - t0
     step = tier_step(candidates, grid)
-    t1 = time.perf_counter()
+    t1, cpu = time.perf_counter(), time.process_time()
     value = pair_values(instance, candidates, step)
     nh, nu = len(instance.households), len(instance.units)
     stats: dict = {}
@@ -379,6 +403,7 @@ def engine(
     else:
         chosen = _solve_flow(nh, nu, candidates.h, candidates.u, value)
     timings["solve"] = time.perf_counter() - t1
+    timings["solve_cpu"] = time.process_time() - cpu  # this process' CPU: comparable on a busy machine
     run = Run("moteur", instance, thresholds, grid, candidates, chosen, step, timings)
     run.solver = stats
     return _finish(run)
