@@ -10,7 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from lda.access.policy import get_or_404, scope
 from lda.accounts.models import Organisation, Territory
 from lda.accounts.roles import Role
-from lda.api import households, measures
+from lda.api import households, housing, measures
 from lda.api.auth import OrganisationToken, api_permission
 from lda.households.pathway import TransitionRefused
 from lda.households.services import StaleVersion
@@ -169,3 +169,4 @@ def organisation(request, organisation_id: int):
 api.add_router("/v1", v1)
 api.add_router("/v1", households.router)
 api.add_router("/v1", measures.router)
+api.add_router("/v1", housing.router)
