@@ -22,6 +22,7 @@ from lda.accounts.roles import ROLE_RULES, Role
 from lda.demo import catalogue
 from lda.demo.catalogue import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TERRITORY_NAMES, TERRITORIES
 from lda.demo.households import build_households, reset_households
+from lda.demo.housing import build_housing, reset_housing
 from lda.demo.identifiers import fiction_phone, staff_email, synthetic_address, synthetic_siret
 from lda.demo.measures import build_measures, reset_measures
 from lda.demo.names import person_name
@@ -199,6 +200,7 @@ STEPS: list[Step] = [
     Step("totp", build_totp_devices),
     Step("households", build_households, reset_households),
     Step("measures", build_measures, reset_measures),
+    Step("housing", build_housing, reset_housing),
 ]
 
 

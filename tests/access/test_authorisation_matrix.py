@@ -90,7 +90,20 @@ def test_every_url_has_a_row():
         assert set(expected) == set(ROLES), f"{name} : une réponse attendue par rôle"
 
 
-def _objects(territory, where, users):
+# Which extension module owns each URL name: a test builds only the objects its URL needs.
+OWNER = {name: module for module in EXTENSIONS for name in module.ROWS}
+
+
+def _objects_for(name, territory, where, users):
+    """The objects a test of `name` needs: those of the module owning the URL (its arguments, and
+    the records its page reads), not every module's."""
+    module = OWNER.get(name)
+    if module is None:
+        return _objects(territory, where, users, modules=())
+    return module.objects(territory, where, users)
+
+
+def _objects(territory, where, users, modules=None):
     """Objects named by URL arguments, in `territory` (ours) or in another one."""
     organisation = OrganisationFactory(territory=where)
     target = user_with_role(Role.SOCIAL_WORKER, where, organisation=organisation)
@@ -107,7 +120,7 @@ def _objects(territory, where, users):
         "api:organisation": {"organisation_id": organisation.pk},
         "accounts:password_reset_confirm": {"uidb64": "MQ", "token": "lien-invalide"},
     }
-    for module in EXTENSIONS:
+    for module in EXTENSIONS if modules is None else modules:
         objects.update(module.objects(territory, where, users))
     return objects
 
@@ -129,7 +142,7 @@ def _call(client, users, territory, name, method, role, kwargs):
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_matrix(client, users, territory, name, role):
     method, expected = MATRIX[name]
-    kwargs = _objects(territory, territory, users)
+    kwargs = _objects_for(name, territory, territory, users)
     response = _call(client, users, territory, name, method, role, kwargs)
     assert response.status_code == expected[role], (
         f"{name} pour {role} : {response.status_code}, attendu {expected[role]}"
@@ -141,7 +154,7 @@ def test_matrix(client, users, territory, name, role):
 @pytest.mark.parametrize("name", sorted(ELSEWHERE))
 def test_other_territory_objects_answer_404(client, users, territory, other_territory, name):
     method, _ = MATRIX[name]
-    kwargs = _objects(territory, other_territory, users)
+    kwargs = _objects_for(name, territory, other_territory, users)
     expected = ELSEWHERE[name]
     role = Role.ADMIN if not name.startswith("api:") else Role.REFERENT
     if isinstance(expected, tuple):  # (the role that may act on such objects at home, answer)

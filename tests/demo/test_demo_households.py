@@ -121,7 +121,9 @@ def main(demo, db):
 
 
 def test_seed_demo_stays_fast_and_counts_the_households(demo, main):
-    assert demo.seconds < 30
+    # About 25 s on a quiet machine with the housing step (its proposals replayed through the
+    # services); 60 s leaves room for a loaded CI machine, and still catches a runaway step.
+    assert demo.seconds < 60
     assert Household.objects.filter(territory=main).count() == 2000
     assert Household.objects.filter(territory__name=AGGLO.name).count() == 40
     assert demo.counts["ménages"] == 2040
