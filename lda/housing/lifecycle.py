@@ -36,6 +36,8 @@ UNIT_TRANSITIONS: dict[str, Transition] = {
     "allocate": _t("attribuer le logement", {U.PROPOSED, U.ALLOCATED}, U.ALLOCATED),
     # Every proposal on the unit fell through: it is offered again.
     "reopen": _t("remettre le logement à disposition", {U.PROPOSED, U.ALLOCATED}, U.AVAILABLE),
+    # The allocated household fell through; the other candidates stay before the committee.
+    "unallocate": _t("annuler l'attribution du logement", {U.ALLOCATED}, U.PROPOSED),
     "occupy": _t("enregistrer l'entrée dans le logement", {U.ALLOCATED}, U.OCCUPIED),
     "free": _t("enregistrer la libération du logement", {U.OCCUPIED}, U.AVAILABLE),
     "withdraw": _t("retirer le logement de l'offre", {U.PROSPECT, U.AVAILABLE}, U.WITHDRAWN),

@@ -101,8 +101,7 @@ def _reopen_if_empty(unit: Unit, author: Author | None, on: date) -> None:
         move_unit(unit, "reopen", author, on)
     elif unit.status == U.ALLOCATED and _holder(unit) is None:
         # The allocated household fell through; the others stay ranked, the unit is proposed again.
-        unit.status, unit.status_since = U.PROPOSED, on
-        Unit.objects.filter(pk=unit.pk).update(status=U.PROPOSED, status_since=on, version=F("version") + 1)
+        move_unit(unit, "unallocate", author, on)
 
 
 def why_not(household: Household, unit: Unit, rules=None) -> list[str]:

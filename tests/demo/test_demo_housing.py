@@ -112,13 +112,10 @@ def test_unit_events_follow_the_life_cycle(main):
     for unit in Unit.objects.filter(territory=main).prefetch_related("events"):
         events = list(unit.events.all())
         assert events[0].action == "create"
-        # `proposals._reopen_if_empty` moves an allocated unit back to proposed without logging it
-        # (reported to the lead): that one silent step is tolerated, no other.
-        silent = {(codes.UnitStatus.ALLOCATED, codes.UnitStatus.PROPOSED)}
         for before, after in zip(events, events[1:], strict=False):
-            assert after.status_from == before.status_to or (before.status_to, after.status_from) in silent
+            assert after.status_from == before.status_to
             assert after.occurred_on >= before.occurred_on
-        assert events[-1].status_to == unit.status or (events[-1].status_to, unit.status) in silent
+        assert events[-1].status_to == unit.status
 
 
 def test_contingents_of_every_kind_with_a_yearly_target(main):

@@ -223,6 +223,10 @@ def test_no_sequence_breaks_the_proposal_invariants(territory, script):
             h = entered.household
             assert h.status == HouseholdStatus.LEFT
             assert h.current_episode.exit_reason == ExitReason.HOUSED
+        # The unit's dated history has no silent step: each change starts where the last ended.
+        log = list(UnitEvent.objects.filter(unit=unit).order_by("pk").values_list("status_from", "status_to"))
+        assert all(after[0] == before[1] for before, after in zip(log, log[1:], strict=False))
+        assert log[-1][1] == unit.status
         if open_.filter(status=P.ENTERED).exists():
             event("une entrée")
         for h in households:
