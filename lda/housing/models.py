@@ -32,7 +32,7 @@ class Residence(models.Model):
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="residences")
     name = models.CharField("nom", max_length=200)
     kind = models.CharField(
-        "type", max_length=30, choices=[(k, codes.UnitKind(k).label) for k in codes.RESIDENCE_KINDS]
+        "type", max_length=30, choices=[(k, codes.UnitKind(k).label) for k in sorted(codes.RESIDENCE_KINDS)]
     )
     manager = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="residences", verbose_name="gestionnaire"
@@ -467,7 +467,7 @@ class Proposal(models.Model):
             # One household appears once among a unit's open proposals.
             models.UniqueConstraint(
                 fields=["unit", "household"],
-                condition=Q(status__in=list(codes.ACTIVE_PROPOSAL)),
+                condition=Q(status__in=sorted(codes.ACTIVE_PROPOSAL)),
                 name="proposal_household_once_per_unit",
             ),
         ]

@@ -226,7 +226,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('kind', models.CharField(choices=[('residence_sociale', 'Résidence sociale'), ('fjt', 'Foyer de jeunes travailleurs'), ('pension_de_famille', 'Pension de famille'), ('residence_accueil', 'Résidence accueil')], max_length=30, verbose_name='type')),
+                ('kind', models.CharField(choices=[('fjt', 'Foyer de jeunes travailleurs'), ('pension_de_famille', 'Pension de famille'), ('residence_accueil', 'Résidence accueil'), ('residence_sociale', 'Résidence sociale')], max_length=30, verbose_name='type')),
                 ('commune_insee', models.CharField(max_length=5, verbose_name='commune (code INSEE)')),
                 ('commune_name', models.CharField(max_length=100, verbose_name='commune')),
                 ('places', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='places')),
@@ -375,6 +375,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='proposal',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['accepted', 'candidate', 'leased', 'allocated', 'postponed', 'offered', 'sent'])), fields=('unit', 'household'), name='proposal_household_once_per_unit'),
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['accepted', 'allocated', 'candidate', 'leased', 'offered', 'postponed', 'sent'])), fields=('unit', 'household'), name='proposal_household_once_per_unit'),
         ),
     ]
