@@ -64,8 +64,12 @@ def terms(explanation: dict, hidden: set[str]) -> list[dict]:
 def present(explanation: dict, hidden: set[str]) -> dict:
     """Everything the coordinator's (or the household's referent's) explanation shows."""
     manual = bool(explanation.get("manual"))
-    alternative = explanation.get("alternative") or None
+    # Without the file's second gate, totals, the alternative (its points and words) and the free
+    # text are withheld too: each would give the masked criteria's points away (as in the API).
+    withheld = bool(hidden)
+    alternative = None if withheld else explanation.get("alternative") or None
     return {
+        "withheld": withheld,
         "manual": manual,
         "tier_label": explanation.get("tier_label") or tier_label(explanation.get("tier", "")),
         "method": explanation.get("method", ""),
@@ -74,13 +78,12 @@ def present(explanation: dict, hidden: set[str]) -> dict:
         "thresholds_version": (explanation.get("thresholds_version") or "").split(" ")[-1],
         "constraints": [constraints.REASONS.get(c, c) for c in explanation.get("constraints_met") or []],
         "terms": terms(explanation, hidden),
-        "masked_terms": any(t["code"] in hidden for t in explanation.get("terms") or []),
-        "household_score": explanation.get("household_score"),
-        "pair_score": explanation.get("pair_score"),
+        "household_score": None if withheld else explanation.get("household_score"),
+        "pair_score": None if withheld else explanation.get("pair_score"),
         "affordability": figures(explanation.get("affordability")),
         "alternative": alternative,
         "overridden": [constraints.REASONS.get(c, c) for c in explanation.get("overridden") or []],
-        "justification": explanation.get("justification", ""),
+        "justification": "" if withheld else explanation.get("justification", ""),
     }
 
 

@@ -145,7 +145,11 @@ def test_sensitive_criteria_are_masked_without_the_second_gate(client, territory
     masked = page(client, referent, proposal)
     assert label not in masked and "Critère réservé" in masked
     assert "Pourquoi ce ménage sur ce logement" in masked
-    assert label in page(client, coordinator, proposal)
+    # Nor the totals, from which the masked points would follow.
+    totals = "Total du ménage, puis de la paire"
+    assert totals not in masked and "Meilleure autre possibilité" not in masked
+    full = page(client, coordinator, proposal)
+    assert label in full and totals in full
     # Once the referent's organisation is the file's referent organisation, the gate opens.
     household.refresh_from_db()
     household_services.update_household(
