@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from lda.households.models import Household
 from lda.households.services import Author
 from lda.housing import adapter, codes, matching
 from lda.housing.data import Instance
@@ -143,8 +144,6 @@ def execute(run: MatchingRun, progress=lambda *a, **k: None) -> dict:
     result = matching.match(instance, thresholds, grid, run.method)
     progress(3, 5, "Explication de chaque proposition")
     unit_refs = {u.pk: u.reference for u in units}
-    from lda.households.models import Household
-
     placed = [hid for shortlist in result.shortlists.values() for hid in shortlist]
     household_refs = dict(Household.objects.filter(pk__in=placed).values_list("pk", "reference"))
     rows = []

@@ -15,10 +15,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lda.accounts.models import Organisation
 from lda.core.validators import NIR_MESSAGE, contains_nir_like
 from lda.households.services import Author, check_not_future
-from lda.housing import adapter, codes, constraints, lifecycle, scoring
+from lda.housing import adapter, codes, lifecycle, scoring
 from lda.housing.models import (
     CaptureProspect,
     CaptureTarget,
@@ -631,11 +630,3 @@ def target_progress(target: CaptureTarget, today: date | None = None) -> dict:
         "expected_by_now": round(target.units * elapsed / span),
         "late": done < round(target.units * elapsed / span),
     }
-
-
-def organisation_in(territory, pk) -> Organisation | None:
-    return Organisation.objects.filter(territory=territory, pk=pk).first()
-
-
-def thresholds_figures(household_record, unit_record, rules: MatchingRules) -> constraints.Affordability:
-    return constraints.affordability(household_record, unit_record, adapter.engine_thresholds(rules))
