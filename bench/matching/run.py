@@ -37,9 +37,10 @@ import numpy as np  # noqa: E402
 import verifier  # noqa: E402  (tests/housing/verifier.py: independent of the engine)
 from generator import territory  # noqa: E402
 
+from lda.housing import auction  # noqa: E402
 from lda.housing.constraints import Thresholds  # noqa: E402
 from lda.housing.data import TIERS, Instance  # noqa: E402
-from lda.housing.matching import explain, fairness, match  # noqa: E402
+from lda.housing.matching import _solve_flow, explain, fairness, match, pair_values  # noqa: E402
 from lda.housing.scoring import DEFAULT_GRID  # noqa: E402
 
 SIZES = ((20_000, 2_000), (100_000, 20_000))
@@ -62,6 +63,9 @@ def one(n_households: int, n_units: int, seed: int) -> None:
         f"\n## {n_households} ménages × {n_units} logements (graine {seed}), charge de la machine {os.getloadavg()[0]:.1f}"
     )
     print(f"territoire généré en {generated:.2f} s, tableaux construits en {built:.2f} s, RSS {peak_mb():.0f} Mo")
+    t = time.perf_counter()
+    auction.solve(2, 1, np.array([0, 1]), np.array([0, 0]), np.array([3, 2]), 3)
+    print(f"compilation de l'enchère (numba, une fois puis en cache) : {time.perf_counter() - t:.2f} s")
     by_id_h = {h.id: h for h in households}
     by_id_u = {u.id: u for u in units}
     runs = {}
@@ -120,6 +124,19 @@ def one(n_households: int, n_units: int, seed: int) -> None:
         f"moteur : résolution {best.timings['solve']:.2f} s ({best.timings['solve_cpu']:.2f} s de CPU), listes {candidates_solve_lists:.2f} s depuis les tableaux, "
         f"bout en bout {best.timings['total']:.2f} s ; mémoire de pointe (RSS) après le moteur {engine_peak:.0f} Mo, "
         f"du processus {peak_mb():.0f} Mo"
+    )
+    s = best.solver
+    print(
+        f"enchère : {s['phases']} phases, {s['bids']} offres, {s['reverse_steps']} pas inverses, "
+        f"optimum certifié : {'oui' if s['certified'] else 'non'}"
+    )
+    c = best.candidates
+    values = pair_values(instance, c, best.step)
+    t, cpu = time.perf_counter(), time.process_time()
+    reference = int(values[_solve_flow(len(instance.households), len(instance.units), c.h, c.u, values)].sum())
+    print(
+        f"référence OR-Tools (flot de coût minimal, même graphe) : {time.perf_counter() - t:.2f} s "
+        f"({time.process_time() - cpu:.2f} s de CPU), même optimum : {'oui' if reference == best.objective else 'NON'}"
     )
 
 
