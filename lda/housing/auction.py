@@ -98,36 +98,46 @@ def _by_unit(ch, au, value, nu):
 
 
 @numba.njit(cache=True)
-def _forward(hptr, au, av, cap, price, holder, place, arc, profit, queue, n, eps) -> int:
+def _summarise(price, cap, j, cheapest) -> None:
+    """cheapest[j] = (lowest price of unit j, next lowest price or NEG, place with the lowest)."""
+    first = j * cap
+    low, low_place, next_low = price[first], first, NEG
+    for s in range(first + 1, first + cap):
+        p = price[s]
+        if p < low:
+            next_low, low, low_place = low, p, s
+        elif next_low == NEG or p < next_low:
+            next_low = p
+    cheapest[j, 0], cheapest[j, 1], cheapest[j, 2] = low, next_low, low_place
+
+
+@numba.njit(cache=True)
+def _forward(hptr, au, av, cap, price, cheapest, holder, place, arc, profit, queue, n, eps) -> int:
     """Households in `queue[:n]` bid until every household holds a place or prefers staying out."""
     size = queue.shape[0]
     head, tail, bids = 0, n, 0
     while head != tail:
         i = queue[head]
         head = head + 1 if head + 1 < size else 0
-        best, second, best_arc, best_place = NEG, np.int64(0), -1, -1  # staying out is worth 0
+        best, second, best_arc = NEG, np.int64(0), -1  # staying out is worth 0
         for k in range(hptr[i], hptr[i + 1]):
-            first = au[k] * cap
-            low, low_place, next_low = price[first], first, NEG
-            for s in range(first + 1, first + cap):
-                p = price[s]
-                if p < low:
-                    next_low, low, low_place = low, p, s
-                elif next_low == NEG or p < next_low:
-                    next_low = p
-            gain = av[k] - low
+            j = au[k]
+            gain = av[k] - cheapest[j, 0]
             if gain > best:
                 if best > second:
                     second = best
-                if cap > 1 and av[k] - next_low > second:
-                    second = av[k] - next_low
-                best, best_arc, best_place = gain, k, low_place
+                if cap > 1 and av[k] - cheapest[j, 1] > second:
+                    second = av[k] - cheapest[j, 1]
+                best, best_arc = gain, k
             elif gain > second:
                 second = gain
         if best <= 0:
             continue
         bids += 1
+        j = au[best_arc]
+        best_place = cheapest[j, 2]
         price[best_place] = av[best_arc] - second + eps
+        _summarise(price, cap, j, cheapest)
         evicted = holder[best_place]
         holder[best_place], place[i], arc[i], profit[i] = i, best_place, best_arc, second - eps
         if evicted >= 0:
@@ -138,7 +148,7 @@ def _forward(hptr, au, av, cap, price, holder, place, arc, profit, queue, n, eps
 
 
 @numba.njit(cache=True)
-def _reverse(uptr, uarcs, uh, ua, cap, price, holder, place, arc, profit, stack, eps) -> int:
+def _reverse(uptr, uarcs, uh, ua, cap, price, cheapest, holder, place, arc, profit, stack, eps) -> int:
     """Free places with a positive price come down to what their second-best household would pay
     (or to 0) and take their best household (Bertsekas' reverse auction)."""
     top = 0
@@ -166,9 +176,11 @@ def _reverse(uptr, uarcs, uh, ua, cap, price, holder, place, arc, profit, stack,
                 second = w
         if best - eps <= 0:
             price[f] = 0
+            _summarise(price, cap, j, cheapest)
             continue
         new_price = max(second - eps, 0)
         price[f] = new_price
+        _summarise(price, cap, j, cheapest)
         old = place[who]
         if old >= 0:
             holder[old] = -1
@@ -241,14 +253,18 @@ def solve(nh: int, nu: int, ch: np.ndarray, cu: np.ndarray, value: np.ndarray, c
     profit = np.zeros(nh, np.int64)
     queue = np.zeros(nh + 1, np.int64)
     stack = np.zeros(nu * capacity + 1, np.int64)
+    cheapest = np.zeros((nu, 3), np.int64)
+    if capacity == 1:
+        cheapest[:, 1] = NEG
+    cheapest[:, 2] = np.arange(nu) * capacity
     eps = max(1, int(av.max(initial=0)) // START)
     phases = bids = steps = 0
     while True:
         phases += 1
         holder[:], place[:], arc[:], profit[:] = -1, -1, -1, 0
         queue[: len(active)] = active
-        bids += _forward(hptr, au, av, capacity, price, holder, place, arc, profit, queue, len(active), eps)
-        steps += _reverse(uptr, uarcs, uh, ua, capacity, price, holder, place, arc, profit, stack, eps)
+        bids += _forward(hptr, au, av, capacity, price, cheapest, holder, place, arc, profit, queue, len(active), eps)
+        steps += _reverse(uptr, uarcs, uh, ua, capacity, price, cheapest, holder, place, arc, profit, stack, eps)
         if eps == 1:
             break
         eps = max(1, eps // THETA)
