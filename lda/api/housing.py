@@ -77,7 +77,8 @@ def _manages(actor, unit: Unit) -> bool:
 
 class HousingToken(TokenFor):
     """The organisation token, holding `permission`, reaching the unit, proposal, prospect or run of
-    the path (and managing the unit when `manage`)."""
+    the path (and managing the unit, or the proposal's unit, when `manage`: the committee's decision,
+    the lease and the entry are the landlord's, not a reservation holder's)."""
 
     LOOKUPS = {
         "unit_id": ("unit", _units),
@@ -99,7 +100,8 @@ class HousingToken(TokenFor):
             value = str(kwargs.get(key, ""))
             if value.isdigit():
                 setattr(request, f"housing_{attribute}", get_or_404(request.actor, queryset(), pk=int(value)))
-        unit = getattr(request, "housing_unit", None)
+        proposal = getattr(request, "housing_proposal", None)
+        unit = getattr(request, "housing_unit", None) or (proposal.unit if proposal is not None else None)
         if self.manage and unit is not None and not _manages(request.actor, unit):
             record_refusal(request, object_type="unit", object_id=str(unit.pk))
             raise Http404
@@ -1252,6 +1254,7 @@ def proposal_withdraw(request, proposal_id: int, payload: Versioned):
     "POST",
     "/propositions/{proposal_id}/decision",
     "housing.proposals.decide",
+    manage=True,
     response={200: ProposalState, **errors(401, 403, 404, 409, 422)},
     summary="Enregistrer la décision de la commission d'attribution",
     description=(
@@ -1309,6 +1312,7 @@ def proposal_answer(request, proposal_id: int, payload: AnswerIn):
     "POST",
     "/propositions/{proposal_id}/bail",
     "housing.proposals.lease",
+    manage=True,
     response={200: ProposalState, **errors(401, 403, 404, 409, 422)},
     summary="Enregistrer la signature du bail",
 )
@@ -1323,6 +1327,7 @@ def proposal_lease(request, proposal_id: int, payload: LeaseIn):
     "POST",
     "/propositions/{proposal_id}/entree",
     "housing.proposals.lease",
+    manage=True,
     response={200: ProposalState, **errors(401, 403, 404, 409, 422)},
     summary="Enregistrer l'entrée dans le logement : le ménage sort de la liste, logé",
 )

@@ -12,11 +12,14 @@ Who reads what (spec 6):
   the lease's steps. Never a name, the social file, the score terms or the alternative.
 
 Every read is logged. Actions need their permission and the proposal within reach (else 404);
+the committee's decision, the lease and the entry also need the unit's landlord or the territory's
+coordinator (else 403: a reservation holder follows them, it does not record them);
 the services decide (life cycle, dates, one holder per unit) and their refusals come back French
 on the page, nothing half-saved.
 """
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -31,6 +34,7 @@ from lda.housing import adapter, codes, explanations, lifecycle, proposals
 from lda.housing.acting import author_in, run
 from lda.housing.models import Proposal, ProposalEvent, RefusalReason
 from lda.housing.proposal_forms import AnswerForm, DecideForm, EnterForm, LeaseForm, OfferForm
+from lda.housing.supply_access import manages
 
 P = codes.ProposalStatus
 
@@ -44,6 +48,9 @@ ACTIONS = {
     "lease": ("housing.proposals.lease", LeaseForm, "lease", "La signature du bail est enregistrée."),
     "enter": ("housing.proposals.lease", EnterForm, "enter", "L'entrée dans le logement est enregistrée."),
 }
+# The committee, the lease and the entry are the landlord's acts: a reservation holder reaching the
+# proposal through its contingent designates candidates and follows them, it records none of these.
+LANDLORD_ACTS = frozenset({"decide", "lease", "enter"})
 # action: (section title, button)
 ACTION_TEXTS = {
     "decide": ("Décision de la commission d'attribution", "Enregistrer la décision"),
@@ -64,6 +71,12 @@ def _proposal(request, pk) -> Proposal:
         Proposal.objects.select_related("unit", "household", "refusal_reason", "run", "grid"),
         pk=pk,
     )
+
+
+def _may(actor, proposal, action) -> bool:
+    """The action's permission, and for the landlord's acts: the territory's coordinator or the
+    unit's landlord (or manager)."""
+    return actor.has(ACTIONS[action][0]) and (action not in LANDLORD_ACTS or manages(actor, proposal.unit))
 
 
 def _reason_id(value):
@@ -152,8 +165,8 @@ def _page(request, proposal, bound=None, status=200):
         rules = adapter.current_rules(proposal.territory_id)
         figures = explanations.live_figures(record, unit, rules) if rules else None
     forms = {}
-    for action, (permission_name, _, transition, _) in ACTIONS.items():
-        if actor.has(permission_name) and lifecycle.proposal_allowed(proposal.status, transition):
+    for action, (_, _, transition, _) in ACTIONS.items():
+        if _may(actor, proposal, action) and lifecycle.proposal_allowed(proposal.status, transition):
             forms[action] = _form(action, proposal, reasons)
     if bound is not None:
         forms[bound[0]] = bound[1]
@@ -191,6 +204,8 @@ def proposal_detail(request, pk):
 def _act(request, pk, action):
     proposal = _proposal(request, pk)
     permission_name, _, _, success = ACTIONS[action]
+    if not _may(actor_for(request.user), proposal, action):
+        raise PermissionDenied("Seuls la coordination et le bailleur du logement enregistrent cette étape.")
     reasons = list(RefusalReason.objects.filter(territory_id=proposal.territory_id))
     form = _form(action, proposal, reasons, request.POST)
     author = author_in(request, proposal.territory_id, permission_name)

@@ -239,3 +239,25 @@ def test_a_token_without_the_permission_gets_403_before_its_body_is_read(client,
         response = _call(token, method, url, {"nimporte": "quoi"})
         assert response.status_code == 403, (method, url, response.status_code)
         assert response.json() == refused
+
+
+def test_a_reservation_holder_follows_a_proposal_but_the_landlord_decides(client, territory, users, sent, unit):
+    """The committee's decision, the lease and the entry are the landlord's acts: the holder of the
+    unit's contingent reads the proposal sent to it, and its writes answer 404 (nothing recorded)."""
+    holder_user = landlord_user(territory)
+    contingent = ContingentQuota.objects.create(
+        territory=territory, kind="commune", holder=organisation_of(holder_user), label="Contingent ville"
+    )
+    Unit.objects.filter(pk=unit.pk).update(contingent=contingent, contingent_kind="commune")
+    holder = token_of(client, holder_user, Role.LANDLORD)
+    assert holder.get(f"/propositions/{sent.pk}").status_code == 200
+    decision = {"version": sent.version, "decision": "allocated", "committee_rank": 1, "committee_on": TODAY}
+    for url, body in (
+        (f"/propositions/{sent.pk}/decision", decision),
+        (f"/propositions/{sent.pk}/bail", {"version": sent.version, "lease_signed_on": TODAY}),
+        (f"/propositions/{sent.pk}/entree", {"version": sent.version, "entered_on": TODAY}),
+    ):
+        assert _call(holder, "post", url, body).status_code == 404, url
+    assert Proposal.objects.get(pk=sent.pk).version == sent.version
+    (landlord,) = tokens(client, users, Role.LANDLORD)
+    assert _call(landlord, "post", f"/propositions/{sent.pk}/decision", decision).status_code == 200

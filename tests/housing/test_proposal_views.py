@@ -357,3 +357,30 @@ def test_the_household_tag_goes_through_the_scope(territory, coordinator, landlo
         Context({"request": request, "household": household})
     )
     assert "Aucune proposition de logement." in html
+
+
+def test_a_reservation_holder_follows_the_proposal_but_does_not_record_the_committee(
+    client, territory, coordinator, landlord
+):
+    from lda.housing.models import ContingentQuota, Unit
+
+    proposal = sent_proposal(territory, coordinator, landlord, household_on_list(coordinator))
+    holder = landlord_user(territory)
+    contingent = ContingentQuota.objects.create(
+        territory=territory, kind="commune", holder=organisation_of(holder), label="Contingent ville"
+    )
+    Unit.objects.filter(pk=proposal.unit_id).update(contingent=contingent, contingent_kind="commune")
+    html = page(client, holder, proposal)
+    assert "Décision de la commission d&#x27;attribution" not in html and "Enregistrer la décision" not in html
+    response = client.post(
+        reverse("housing:proposal_decide", args=[proposal.pk]),
+        {
+            "decide-version": proposal.version,
+            "decide-decision": P.ALLOCATED,
+            "decide-committee_rank": "1",
+            "decide-committee_on": timezone.localdate(),
+        },
+    )
+    assert response.status_code == 403
+    assert Proposal.objects.get(pk=proposal.pk).status == P.SENT
+    assert "Enregistrer la décision" in page(client, landlord, proposal)
