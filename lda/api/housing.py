@@ -53,7 +53,7 @@ router = Router(tags=["Offre de logement et rapprochement"])
 
 # The state refuses well-formed data (a transition, a stale version, a unit already allocated):
 # 409 with the service's French message, nothing saved.
-REFUSED = (lifecycle.TransitionRefused, Stale, proposals.UnitTaken)
+REFUSED = (lifecycle.TransitionRefused, Stale, proposals.UnitTaken, runs.RunUnderWay)
 P = codes.ProposalStatus
 
 
@@ -1343,9 +1343,12 @@ def proposal_enter(request, proposal_id: int, payload: EntryIn):
     "POST",
     "/rapprochements",
     "housing.matching.run",
-    response={202: RunOut, **errors(401, 403, 422)},
+    response={202: RunOut, **errors(401, 403, 409, 422)},
     summary="Lancer un rapprochement de l'offre et de la demande (en arrière-plan)",
-    description="Suivre son avancement avec `GET /rapprochements/{run_id}` ; un seul à la fois par territoire.",
+    description=(
+        "Suivre son avancement avec `GET /rapprochements/{run_id}` ; un seul à la fois par territoire "
+        "(409 tant qu'un autre est en file ou en cours)."
+    ),
 )
 def run_launch(request, payload: RunIn):
     launched = runs.launch(_territory(request), token_author(request), payload.method)

@@ -79,6 +79,8 @@ def run_launch(request):
             run = runs.launch(territory, author_in(request, territory.pk, "housing.matching.run"))
         except ValidationError as error:
             apply_errors(form, error)
+        except runs.RunUnderWay as error:
+            form.add_error(None, str(error))
         else:
             return redirect("housing:task", pk=run.task_id)
     return _runs_page(request, form)

@@ -32,6 +32,10 @@ def run_page(task) -> str:
     return reverse("housing:run", args=[task.matching_run.pk])
 
 
+class RunUnderWay(Exception):
+    """A conflict, not a wrong input: another run of the territory is queued or running."""
+
+
 @transaction.atomic
 def launch(territory, author: Author, method: str = "moteur") -> MatchingRun:
     """Queues a run; refuses a second one while one is queued or running."""
@@ -43,7 +47,7 @@ def launch(territory, author: Author, method: str = "moteur") -> MatchingRun:
             {"__all__": "Le territoire n'a pas encore de grille de cotation ni de règles : installez-les d'abord."}
         )
     if MatchingRun.objects.filter(territory=territory, task__status__in=[Status.QUEUED, Status.RUNNING]).exists():
-        raise ValidationError({"__all__": "Un rapprochement est déjà en cours pour ce territoire : attendez sa fin."})
+        raise RunUnderWay("Un rapprochement est déjà en cours pour ce territoire : attendez sa fin.")
     task = queue.enqueue(KIND, user=author.user, territory=territory)
     run = MatchingRun.objects.create(
         territory=territory, grid=grid, rules=rules, method=method, launched_by=author.user, task=task

@@ -532,7 +532,7 @@ def test_a_run_is_launched_in_the_background_and_followed(territory, users, coor
     assert launched["state"] == "queued" and launched["task_id"] and launched["method"] == "moteur"
     assert launched["progress"]["percent"] == 0
     response = coordinator.post("/rapprochements", {"method": "moteur"})
-    assert response.status_code == 422 and "déjà en cours" in response.json()["erreurs"][0]["message"]
+    assert response.status_code == 409 and "déjà en cours" in response.json()["detail"]
     assert coordinator.post("/rapprochements", {"method": "au hasard"}).status_code == 422
     run = MatchingRun.objects.get(pk=launched["id"])
     queue.run_task(run.task, live=False)

@@ -170,6 +170,6 @@ def test_a_run_replaces_unsent_candidates_and_refuses_a_second_run_while_one_is_
     assert Proposal.objects.get(run=first).status == P.WITHDRAWN
     assert Proposal.objects.get(run=second).status == P.CANDIDATE
     runs.launch(territory, author_of(coordinator))
-    with pytest.raises(ValidationError, match="déjà en cours"):
+    with pytest.raises(runs.RunUnderWay, match="déjà en cours"):
         runs.launch(territory, author_of(coordinator))
     assert MatchingRun.objects.count() == 3
