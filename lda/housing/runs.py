@@ -181,6 +181,7 @@ def execute(run: MatchingRun, progress=lambda *a, **k: None) -> dict:
         "placed_by_tier": result.placed_by_tier(),
         "wish_ranks": result.wish_ranks(),
         "total_score": result.total_score,
+        "solver": result.solver,
         "seconds": {
             "read": round(read_seconds, 3),
             **{k: round(v, 3) for k, v in result.timings.items()},

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from lda.core.validators import NIR_MESSAGE, contains_nir_like
@@ -619,8 +619,8 @@ def target_progress(target: CaptureTarget, today: date | None = None) -> dict:
     )
     if target.mode:
         captured = captured.filter(mode=target.mode)
-    done = captured.count()
-    reserved = captured.filter(reserved_for_housing_first=True).count()
+    counts = captured.aggregate(done=Count("pk"), reserved=Count("pk", filter=Q(reserved_for_housing_first=True)))
+    done, reserved = counts["done"], counts["reserved"]
     span = (target.ends_on - target.starts_on).days or 1
     elapsed = min(max((today - target.starts_on).days, 0), span)
     return {

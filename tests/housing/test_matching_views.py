@@ -85,6 +85,7 @@ def test_the_run_page_shows_figures_fairness_and_shortlists(signed, territory, c
     proposal = Proposal.objects.get(run=run)
     html = signed.get(reverse("housing:run", args=[run.pk])).content.decode()
     for text in (
+        "optimale, prouvée par le calcul",
         "Chiffres du calcul",
         "Rapport d'équité",
         "bloquante",
