@@ -8,10 +8,11 @@ Run (no database needed: the engine is pure):
 For each size, a seeded synthetic territory (`generator.py`) is built, then each method runs end to
 end (candidate generation, assignment, shortlists): the offer-driven baseline (each unit in turn
 takes its 3 best eligible households by score), the global greedy by pair score, and the engine
-(min-cost flow, `lda/housing/matching.py`). Printed per method: total score (Σ pair scores of the
+(the exact auction of `lda/housing/auction.py`, decision 0020). Printed per method: total score (Σ pair scores of the
 proposals), households placed per priority tier, wish rank obtained, blocking pairs across tiers,
 runtime of each step, and the verifier's violations (`tests/housing/verifier.py`, independent
-code) on every proposal. Then: time to explain one proposal, and the process' peak memory (RSS).
+code) on every proposal. Then: time to explain one proposal, the process' peak memory (RSS), the
+auction's phases and certificate, and OR-Tools' min-cost flow on the same graph as a reference.
 
 Targets (issue 5): 20 000 × 2 000 solved ≤ 0.5 s, ≤ 2 s end to end; 100 000 × 20 000 (≈ 3 M
 candidate pairs) solved ≤ 5 s, shortlists ≤ 6 s, peak memory ≤ 2 GB; engine's total score ≥ 3 %
