@@ -15,7 +15,7 @@ from lda.audit.models import AccessLog
 from lda.households import services as household_services
 from lda.households.codes import PriorityPublic
 from lda.housing import codes, proposals, runs, services
-from lda.housing.models import Proposal
+from lda.housing.models import ContingentQuota, Proposal, Unit
 from lda.tasks import queue
 from tests.conftest import sign_in
 from tests.factories import user_with_role
@@ -70,6 +70,19 @@ def sent_proposal(territory, coordinator, landlord, household):
     proposals.send_shortlist(unit, author_of(coordinator), days_ago(10))
     proposal.refresh_from_db()
     return proposal
+
+
+def post_allocation(client, proposal):
+    """The committee allocates the unit to the household, rank 1, today, through the page."""
+    return client.post(
+        reverse("housing:proposal_decide", args=[proposal.pk]),
+        {
+            "decide-version": proposal.version,
+            "decide-decision": P.ALLOCATED,
+            "decide-committee_rank": "1",
+            "decide-committee_on": timezone.localdate(),
+        },
+    )
 
 
 def page(client, user, proposal):
@@ -220,15 +233,7 @@ def test_a_second_allocation_of_the_unit_is_refused_on_the_page(client, territor
     proposals.decide(first, c, P.ALLOCATED, committee_rank=1)
     second.refresh_from_db()
     sign_in(client, coordinator)
-    response = client.post(
-        reverse("housing:proposal_decide", args=[second.pk]),
-        {
-            "decide-version": second.version,
-            "decide-decision": P.ALLOCATED,
-            "decide-committee_rank": "1",
-            "decide-committee_on": timezone.localdate(),
-        },
-    )
+    response = post_allocation(client, second)
     assert response.status_code == 200
     assert "Ce logement est déjà attribué au ménage" in response.content.decode()
     second.refresh_from_db()
@@ -362,8 +367,6 @@ def test_the_household_tag_goes_through_the_scope(territory, coordinator, landlo
 def test_a_reservation_holder_follows_the_proposal_but_does_not_record_the_committee(
     client, territory, coordinator, landlord
 ):
-    from lda.housing.models import ContingentQuota, Unit
-
     proposal = sent_proposal(territory, coordinator, landlord, household_on_list(coordinator))
     holder = landlord_user(territory)
     contingent = ContingentQuota.objects.create(
@@ -372,15 +375,7 @@ def test_a_reservation_holder_follows_the_proposal_but_does_not_record_the_commi
     Unit.objects.filter(pk=proposal.unit_id).update(contingent=contingent, contingent_kind="commune")
     html = page(client, holder, proposal)
     assert "Décision de la commission d&#x27;attribution" not in html and "Enregistrer la décision" not in html
-    response = client.post(
-        reverse("housing:proposal_decide", args=[proposal.pk]),
-        {
-            "decide-version": proposal.version,
-            "decide-decision": P.ALLOCATED,
-            "decide-committee_rank": "1",
-            "decide-committee_on": timezone.localdate(),
-        },
-    )
+    response = post_allocation(client, proposal)
     assert response.status_code == 403
     assert Proposal.objects.get(pk=proposal.pk).status == P.SENT
     assert "Enregistrer la décision" in page(client, landlord, proposal)
