@@ -242,6 +242,9 @@ def solve(nh: int, nu: int, ch: np.ndarray, cu: np.ndarray, value: np.ndarray, c
     hptr = np.searchsorted(ch, np.arange(nh + 1)).astype(np.int64)
     active = np.flatnonzero(np.diff(hptr) > 0).astype(np.int64)
     scale = len(active) + 1
+    largest = int(np.abs(value).max(initial=0)) * scale
+    if largest * (nu * capacity + len(active) + 1) >= 2**62:  # prices and the bound must fit in int64
+        return Solution(np.zeros(0, np.int64), scale, scale, 0, 0, 0, time.perf_counter() - start)
     av = value * scale
     uptr, uarcs, uh = _by_unit(ch, au, value, nu)
     ua = av[uarcs]

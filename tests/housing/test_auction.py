@@ -99,3 +99,10 @@ def test_a_wrong_price_is_caught_by_the_certificate():
     arc = np.array([-1, 1])
     gap = auction._gap(hptr, cu.astype(np.int64), value * scale, 1, price, arc, np.array([0, 1]))
     assert gap >= scale
+
+
+def test_values_too_large_for_exact_integers_are_not_certified():
+    """The engine then solves them with OR-Tools rather than risk an overflow."""
+    huge = np.array([2**60, 2**60 - 1], dtype=np.int64)
+    solution = auction.solve(2, 1, np.array([0, 1]), np.array([0, 0]), huge, 3)
+    assert not solution.certified
