@@ -122,9 +122,9 @@ def main(demo, db):
 
 def test_seed_demo_stays_fast_and_counts_the_households(demo, main):
     # About 25 s on a quiet machine with the housing step (its proposals replayed through the
-    # services), plus once per installation the compilation of the matching solver (about 10 s,
-    # decision 0020). 83 s were measured with two whole suites sharing the 2 cores; 150 s leaves
-    # room for a loaded CI machine and still catches a runaway step (a quadratic one takes minutes).
+    # services; the matching solver is compiled beforehand, `conftest.py`). 83 s on SQLite and 110 s
+    # on PostgreSQL were measured with two whole suites sharing the 2 cores; 150 s leaves room for a
+    # loaded CI machine and still catches a runaway step (a quadratic one takes minutes).
     assert demo.seconds < 150
     assert Household.objects.filter(territory=main).count() == 2000
     assert Household.objects.filter(territory__name=AGGLO.name).count() == 40
