@@ -286,8 +286,8 @@ def _compact(index: np.ndarray, n: int) -> tuple[np.ndarray, int]:
 
 def _solve_flow(nh: int, nu: int, ch: np.ndarray, cu: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Max-value b-matching as a min-cost flow (OR-Tools); returns the indices of the chosen pairs.
-    The engine's fallback and the tests' reference: 9–14 s on the 100 000 × 20 000 territory
-    where the auction takes 3.5 s (decision 0020).
+    The engine's fallback and the tests' reference: 9–16 s on the 100 000 × 20 000 territory
+    where the auction takes 2.7 s (decision 0020).
 
     Each household is a source of one unit of flow, to a unit (cost best_h − value, 0 to 30 with
     the default grid) or straight to the sink (cost best_h, its value lost), best_h being its best
