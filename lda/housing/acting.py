@@ -21,17 +21,26 @@ def author_in(request, territory_id: int, permission_name: str) -> Author:
     return Author(user=request.user, organisation_id=organisations[0] if organisations else actor.organisation_id)
 
 
-def run(form, write) -> bool:
-    """Calls a service; its refusals go onto the form with the user's input kept."""
+def _call(form, write) -> tuple[bool, object]:
     try:
-        write()
+        result = write()
     except REFUSALS as error:
         form.add_error(None, str(error))
     except ValidationError as error:
         apply_errors(form, error)
     else:
-        return True
-    return False
+        return True, result
+    return False, None
+
+
+def run(form, write) -> bool:
+    """Calls a service; its refusals go onto the form with the user's input kept. True if it wrote."""
+    return _call(form, write)[0]
+
+
+def written(form, write):
+    """The same call, returning what the service wrote (None when refused)."""
+    return _call(form, write)[1]
 
 
 def refusal_text(error: Exception) -> str:

@@ -12,7 +12,7 @@ Views parse, ask the policy, call `services`, render. Who may do what:
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
@@ -24,10 +24,10 @@ from lda.access.decorators import permission
 from lda.access.policy import actor_for, get_or_404, scope
 from lda.accounts.models import Organisation
 from lda.audit.log import record_refusal
-from lda.core.forms import apply_errors
 from lda.households.scopes import coordinator_territories
 from lda.housing import codes, lifecycle, services, supply_figures
 from lda.housing import supply_forms as forms
+from lda.housing.acting import written
 from lda.housing.models import ContingentQuota, Proposal, Residence, Unit, UnitEvent
 from lda.housing.scopes import landlord_proposal_filter
 from lda.housing.supply_access import author_for, landlord_choices, manages, owner_organisations
@@ -53,17 +53,6 @@ def _data(request):
 def _out_of_reach(request, object_type: str, pk) -> Http404:
     record_refusal(request, object_type=object_type, object_id=str(pk))
     return Http404()
-
-
-def _run(form, write):
-    """Calls a service; its refusals go onto the form in French, nothing is half-saved."""
-    try:
-        return write()
-    except (lifecycle.TransitionRefused, services.Stale) as error:
-        form.add_error(None, str(error))
-    except ValidationError as error:
-        apply_errors(form, error)
-    return None
 
 
 def _units():
@@ -200,7 +189,7 @@ def unit_create(request):
         fields = form.unit_fields()
         landlord = fields["landlord"]
         author = author_for(request.user, actor, landlord.territory_id, landlord.pk)
-        unit = _run(
+        unit = written(
             form,
             lambda: services.create_unit(
                 landlord.territory,
@@ -233,7 +222,7 @@ def unit_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         changes = form.changes(unit)
         author = author_for(request.user, actor, unit.territory_id, unit.landlord_id)
-        if not changes or _run(
+        if not changes or written(
             form, lambda: services.update_unit(unit, author, form.cleaned_data["version"], **changes)
         ):
             messages.success(request, "Le logement est à jour." if changes else "Aucune modification à enregistrer.")
@@ -252,7 +241,7 @@ def _status_action(request, unit, form, *, action, write, success, title, intro=
     service and returns to the unit; refusals stay on the form with the user's input."""
     refused = None
     if request.method == "POST":
-        if form.is_valid() and _run(form, write):
+        if form.is_valid() and written(form, write):
             messages.success(request, success)
             return redirect("housing_supply:unit", pk=unit.pk)
     elif not lifecycle.unit_allowed(unit.status, action):
@@ -408,7 +397,7 @@ def residence_create(request):
         fields = form.residence_fields()
         territory = fields["manager"].territory
         author = author_for(request.user, actor, territory.pk)
-        residence = _run(form, lambda: services.create_residence(territory, author, **fields))
+        residence = written(form, lambda: services.create_residence(territory, author, **fields))
         if residence is not None:
             messages.success(request, f"La résidence {residence.name} est enregistrée.")
             return redirect("housing_supply:residence", pk=residence.pk)
@@ -489,7 +478,7 @@ def contingent_create(request):
         fields = form.contingent_fields()
         territory = fields["holder"].territory
         author = author_for(request.user, actor, territory.pk)
-        contingent = _run(form, lambda: services.create_contingent(territory, author, **fields))
+        contingent = written(form, lambda: services.create_contingent(territory, author, **fields))
         if contingent is not None:
             messages.success(request, f"Le contingent « {contingent.label} » est enregistré.")
             return redirect("housing_supply:contingent", pk=contingent.pk)
