@@ -4,12 +4,21 @@ import time
 os.environ.setdefault("LDA_STRICT_TEMPLATES", "1")
 
 import pytest  # noqa: E402
+import time_machine  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from lda.accounts.roles import Role  # noqa: E402
 from lda.accounts.signin import AUTH_AT, REAUTH_AT  # noqa: E402
+from tests.clock import morning, reference_today  # noqa: E402
 from tests.factories import TerritoryFactory, user_with_role  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _explicit_clock():
+    """No test reads the machine's clock: the suite runs on an explicit date (tests/clock.py)."""
+    with time_machine.travel(morning(reference_today()), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1343,7 +1343,7 @@ def _staff(ctx, spec) -> Staff:
 class Writer:
     """Turns plans into rows, one chunk of households at a time."""
 
-    def __init__(self, territory, partners: Partners, staff: Staff, sittings: list, counts: Counter):
+    def __init__(self, territory, partners: Partners, staff: Staff, sittings: list, counts: Counter, now):
         self.territory = territory
         self.partners = partners
         self.staff = staff
@@ -1354,7 +1354,7 @@ class Writer:
         self.platform = self.org[partners.platform]
         self.agenda = Counter()  # cases already on each sitting's agenda
         self.tz = timezone.get_default_timezone()
-        self.now = timezone.now()
+        self.now = now
         self.tables = _tables()
 
     def at(self, day: date, minutes: int = 0) -> datetime:
@@ -1656,7 +1656,7 @@ class Referents:
 
 
 def build_households(ctx) -> None:
-    today = timezone.localdate()
+    today = ctx.today
     days = sittings_of(today)
     counts = Counter()
     documented = dict(
@@ -1677,7 +1677,7 @@ def build_households(ctx) -> None:
         order = sorted(range(count), key=lambda i: (first_days[i], i))
         referents = Referents(rng, staff, documented.get(staff.organisations[partners.siao].pk), planner, seeds)
         sittings = _sittings(rng, territory, staff, partners, days, today)
-        writer = Writer(territory, partners, staff, sittings, counts)
+        writer = Writer(territory, partners, staff, sittings, counts, ctx.now)
         numbers = Counter()
         for start in range(0, count, CHUNK):
             chunk = []

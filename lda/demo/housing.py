@@ -23,16 +23,13 @@ Calibration, checked by `tests/demo/test_demo_housing.py` (scale 1):
 import random
 import time
 from collections import Counter
-from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
-from unittest import mock
-
-from django.utils import timezone
 
 from lda.accounts.models import Membership
 from lda.accounts.roles import Role
 from lda.demo import catalogue
+from lda.demo.clock import clock
 from lda.demo.households import COMMUNES
 from lda.demo.identifiers import synthetic_address
 from lda.households.models import Household, HouseholdEvent, Person, Resource
@@ -55,7 +52,7 @@ from lda.housing.models import (
     UnitEvent,
 )
 
-__all__ = ["build_housing", "clock", "reset_housing"]
+__all__ = ["build_housing", "reset_housing"]
 
 K = codes.UnitKind
 C = codes.Contingent
@@ -174,20 +171,6 @@ def _pick(rng: random.Random, weights: dict):
 
 def _money(rng: random.Random, low: float, high: float) -> Decimal:
     return Decimal(str(round(rng.uniform(low, high), 2)))
-
-
-@contextmanager
-def clock(day: date):
-    """The services take "today" from the clock: a past event is replayed with the clock on its
-    day, so the dates they record (and the date checks they make) are those of that day. Only
-    `timezone.localdate()` without argument is moved; recording times stay real."""
-    real = timezone.localdate
-
-    def localdate(*args, **kwargs):
-        return real(*args, **kwargs) if args or kwargs else day
-
-    with mock.patch.object(timezone, "localdate", localdate):
-        yield
 
 
 class Supply:
@@ -564,7 +547,7 @@ class Supply:
 # --- demand profiles -------------------------------------------------------------------------------
 
 
-def build_profiles(territory, rng: random.Random, today: date) -> int:
+def build_profiles(territory, rng: random.Random, today: date, now) -> int:
     """Demand profiles of the households on the list: Action Logement for employees (salary
     resources), the publics of pensions de famille, résidences accueil and FJT, the housing
     benefit estimated for the size asked.
@@ -605,7 +588,7 @@ def build_profiles(territory, rng: random.Random, today: date) -> int:
             publics=publics,
             housing_benefit=benefit,
             typologies=allowed,
-            updated_at=timezone.now(),
+            updated_at=now,
         )
         profile.clean_fields(exclude=["household"])
         profiles.append(profile)
@@ -620,7 +603,7 @@ def build_housing(ctx) -> None:
     from lda.demo.housing_history import build_history
 
     started, cpu = time.monotonic(), time.process_time()
-    today = timezone.localdate()
+    today = ctx.today
     events_before = HouseholdEvent.objects.count()
     coordinator = Membership.objects.filter(role=Role.COORDINATOR, user__email="coordination@demo.lda.fr").first()
     for spec in catalogue.TERRITORIES:
@@ -634,7 +617,7 @@ def build_housing(ctx) -> None:
     supply.build_units()
     supply.build_capture()
     supply.build_targets()
-    supply.counts["profils de demande"] = build_profiles(territory, ctx.rng("housing:profiles"), today)
+    supply.counts["profils de demande"] = build_profiles(territory, ctx.rng("housing:profiles"), today, ctx.now)
     history = build_history(supply, ctx.rng("housing:history"), today)
     counts = supply.counts + history
     counts["logements"] = Unit.objects.filter(territory__in=ctx.result.territories.values()).count()

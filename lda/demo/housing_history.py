@@ -27,7 +27,8 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 
 from lda.demo.catalogue import DEMO_ACCOUNTS
-from lda.demo.housing import CAPTURE_INCENTIVE, Supply, _pick, clock
+from lda.demo.clock import clock
+from lda.demo.housing import CAPTURE_INCENTIVE, Supply, _pick
 from lda.households.models import Household
 from lda.housing import adapter, codes, constraints, proposals, runs, scoring
 from lda.housing.models import Proposal, RefusalReason, Unit

@@ -55,6 +55,7 @@ from lda.households.models import Episode, EventKind, Household, HouseholdEvent,
 from lda.measures import alerts as measure_alerts
 from lda.measures import catalogue as measure_catalogue
 from lda.measures import codes, rules, statements
+from lda.measures.codes import RUPTURE_REASONS
 from lda.measures.models import (
     Alert,
     FundingAgreement,
@@ -95,6 +96,10 @@ KEEP = {
 # Households that left the list without a home: their orientations become measures less often
 # (many would have been given up before any contract).
 LEFT_FACTOR = 0.5
+# Un chez-soi d'abord keeps its tenants (spec 02: 85 % stay housed): at most this share of its
+# activated measures ends in a rupture, whatever the reference date. The ceiling is kept as the
+# measures are drawn (a rupture that would pass it is not drawn), so a small sample cannot exceed it.
+RUPTURE_CEILING = {"chez_soi": 0.12}
 # A household still waiting for a home, oriented more than OLD_DAYS ago: a measure started long
 # ago and still waiting (pre-housing period exceeded) — only a few of them.
 OLD_DAYS = 150
@@ -251,7 +256,7 @@ PROFILES = {
     ),
     "chez_soi": Profile(
         lengths={24: 25, 36: 40, 48: 35},
-        early={R.RUPTURE: 0.06, R.DECEASED: 0.03, R.MOVED: 0.02},
+        early={R.RUPTURE: 0.12, R.DECEASED: 0.03, R.MOVED: 0.02},
         lead=(0, 20),
         after_entry=0.1,
         sliding_lease=0.6,
@@ -529,6 +534,13 @@ class Planner:
         self.versions = versions  # code → MeasureTypeVersion
         self.people = people  # dict of user ids: coordinators, chef_slisl, platform, departement
         self.today = today
+        self.activated = Counter()  # activated measures drawn so far, by type code
+        self.broken = Counter()  # of which ended in a rupture (RUPTURE_REASONS)
+
+    def _rupture_allowed(self, code: str) -> bool:
+        ceiling = RUPTURE_CEILING.get(code)
+        # Counted on at least ten measures: one rupture may come first, before the tenth activation.
+        return ceiling is None or self.broken[code] + 1 <= ceiling * max(self.activated[code], 10)
 
     # timeline ----------------------------------------------------------------------------------
 
@@ -615,9 +627,13 @@ class Planner:
         months = min(months, type_rules.max_months)
         stop = rules.add_months(a, months) - timedelta(days=1)
         reason = ""
+        code = c.code
+        self.activated[code] += 1
         if scenario_months is None:
             for early_reason, chance in profile.early.items():
                 if rng.random() < chance:
+                    if early_reason in RUPTURE_REASONS and not self._rupture_allowed(code):
+                        break
                     span = max(31, (stop - a).days - 10)
                     stop, reason = a + _days(rng, 30, span), early_reason
                     break
@@ -634,6 +650,7 @@ class Planner:
             plan.status, plan.ended_on = S.ENDED, stop
             if reason:
                 plan.end_reason = reason
+                self.broken[code] += reason in RUPTURE_REASONS
             else:
                 self._natural_end(plan)
             # Renewals asked after the end never existed; one pending at the end is refused by `end`.
@@ -763,7 +780,7 @@ class Builder:
         self.ctx = ctx
         self.spec = spec
         self.today = today
-        self.now = timezone.now()
+        self.now = ctx.now
         self.tz = timezone.get_default_timezone()
         self.rng = ctx.rng(f"measures:{spec.key}")
         self.territory = ctx.result.territories[spec.key]
@@ -942,6 +959,8 @@ class Builder:
             housed_on, left_on, reason = path
             waiting = housed_on is None and left_on is None
             chance = keep[code] * (LEFT_FACTOR if left_on is not None else 1.0)
+            if code in RUPTURE_CEILING and reason in RUPTURE_REASONS:
+                chance = 0.0  # its ruptures are drawn under the ceiling, not inherited from the list
             if waiting and (today - decided_on).days > OLD_DAYS:
                 if (today - decided_on).days > OLD_LIMIT_DAYS or code not in PRE_HOUSING_TYPES:
                     continue
@@ -1963,7 +1982,7 @@ def build_funding(builder: Builder, plans: list, teams: dict):
 
 
 def build_measures(ctx) -> None:
-    today = timezone.localdate()
+    today = ctx.today
     counts = Counter()
     for spec in catalogue.TERRITORIES:
         builder = Builder(ctx, spec, today)

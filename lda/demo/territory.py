@@ -10,17 +10,20 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lda.accounts.models import Membership, Organisation, Territory, User
 from lda.accounts.roles import ROLE_RULES, Role
 from lda.demo import catalogue
 from lda.demo.catalogue import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TERRITORY_NAMES, TERRITORIES
+from lda.demo.clock import clock, evening
 from lda.demo.households import build_households, reset_households
 from lda.demo.housing import build_housing, reset_housing
 from lda.demo.identifiers import fiction_phone, staff_email, synthetic_address, synthetic_siret
@@ -50,6 +53,7 @@ class DemoAccount:
 class DemoResult:
     seed: int
     scale: float
+    today: date | None = None
     territories: dict[str, Territory] = field(default_factory=dict)  # by TerritorySpec.key
     organisations: dict[str, Organisation] = field(default_factory=dict)  # by OrganisationSpec.key
     accounts: list[DemoAccount] = field(default_factory=list)  # the documented accounts
@@ -63,6 +67,10 @@ class BuildContext:
     scale: float
     password_hash: str
     result: DemoResult
+    # The reference date the whole history is drawn from ("today" of the demo), and the moment
+    # nothing may be recorded after: now on the real today, the evening of a past reference date.
+    today: date
+    now: datetime
 
     def rng(self, step_name: str) -> random.Random:
         return random.Random(f"lda-demo:{self.seed}:{step_name}")
@@ -207,14 +215,26 @@ STEPS: list[Step] = [
 # --- entry points -------------------------------------------------------------------------------
 
 
-def build_demo_territory(seed: int = 2026, scale: float = 1.0, steps: list[Step] | None = None) -> DemoResult:
-    """Creates the demo territories; fails (and leaves nothing) if they already exist."""
+def build_demo_territory(
+    seed: int = 2026, scale: float = 1.0, steps: list[Step] | None = None, today: date | None = None
+) -> DemoResult:
+    """Creates the demo territories as they stand on `today` (the real date by default); fails (and
+    leaves nothing) if they already exist.
+
+    The same seed, scale and reference date always give the same territory. The services the steps
+    call read "today" from the clock: the build runs with the clock's date on the reference date.
+    """
     if scale <= 0:
         raise ValueError("L'échelle doit être strictement positive.")
     started = time.monotonic()
-    result = DemoResult(seed=seed, scale=scale)
-    ctx = BuildContext(seed=seed, scale=scale, password_hash=make_password(DEMO_PASSWORD), result=result)
-    with transaction.atomic():
+    real_today = timezone.localdate()
+    today = today or real_today
+    now = timezone.now() if today == real_today else evening(today)
+    result = DemoResult(seed=seed, scale=scale, today=today)
+    ctx = BuildContext(
+        seed=seed, scale=scale, password_hash=make_password(DEMO_PASSWORD), result=result, today=today, now=now
+    )
+    with clock(today), transaction.atomic():
         for step in steps or STEPS:
             step.build(ctx)
     result.seconds = time.monotonic() - started

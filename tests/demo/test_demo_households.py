@@ -74,7 +74,7 @@ def snapshot():
 
 
 @pytest.mark.django_db
-def test_the_households_are_deterministic_for_a_seed(settings):
+def test_the_households_are_deterministic_for_a_seed(settings, no_demo):
     settings.PRODUCTION = False
     build_demo_territory(seed=11, scale=0.1)
     first = snapshot()
@@ -88,7 +88,7 @@ def test_the_households_are_deterministic_for_a_seed(settings):
 
 
 @pytest.mark.django_db
-def test_reset_removes_every_household_row(settings):
+def test_reset_removes_every_household_row(settings, no_demo):
     settings.PRODUCTION = False
     build_demo_territory(seed=3, scale=0.1)
     assert all(model.objects.exists() for model in HOUSEHOLD_MODELS)
@@ -101,18 +101,6 @@ def test_reset_removes_every_household_row(settings):
 
 
 # --- the default demo, built once for the module ---------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        result = build_demo_territory(seed=2026)
-        yield result
-        from django.conf import settings
-
-        production, settings.PRODUCTION = settings.PRODUCTION, False
-        reset_demo_territories()
-        settings.PRODUCTION = production
 
 
 @pytest.fixture

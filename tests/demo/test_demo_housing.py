@@ -41,25 +41,13 @@ HOUSING_MODELS = (Unit, UnitEvent, Residence, ContingentQuota, CaptureProspect, 
 MOMENT_REASONS = {"proposition_active", "deja_decline"}
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        result = build_demo_territory(seed=2026)
-        yield result
-        from django.conf import settings
-
-        production, settings.PRODUCTION = settings.PRODUCTION, False
-        reset_demo_territories()
-        settings.PRODUCTION = production
-
-
 @pytest.fixture
 def main(demo, db):
     return Territory.objects.get(name=MAIN.name)
 
 
 @pytest.mark.django_db
-def test_the_step_is_recorded_and_the_reset_removes_every_housing_row(settings):
+def test_the_step_is_recorded_and_the_reset_removes_every_housing_row(settings, no_demo):
     settings.PRODUCTION = False
     result = build_demo_territory(seed=3, scale=0.1)
     assert "secondes (étape logement)" in result.counts

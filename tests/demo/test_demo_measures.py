@@ -97,7 +97,7 @@ def snapshot():
 
 
 @pytest.mark.django_db
-def test_the_measures_are_deterministic_and_reset_removes_them(settings):
+def test_the_measures_are_deterministic_and_reset_removes_them(settings, no_demo):
     settings.PRODUCTION = False
     build_demo_territory(seed=5, scale=0.1)
     first = snapshot()
@@ -113,18 +113,6 @@ def test_the_measures_are_deterministic_and_reset_removes_them(settings):
 
 
 # --- the default demo, built once for the module ---------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        result = build_demo_territory(seed=2026)
-        yield result
-        from django.conf import settings
-
-        production, settings.PRODUCTION = settings.PRODUCTION, False
-        reset_demo_territories()
-        settings.PRODUCTION = production
 
 
 @pytest.fixture

@@ -38,8 +38,9 @@ def snapshot():
 
 
 @pytest.fixture
-def demo(db):
-    return build_demo_territory(seed=2026)
+def demo(demo, db):
+    """The shared demo (conftest), inside each test's transaction."""
+    return demo
 
 
 def test_the_main_territory_has_every_kind_of_organisation(demo):
@@ -119,7 +120,7 @@ def test_totp_accounts_have_a_confirmed_device_that_accepts_the_current_code(dem
 
 
 @pytest.mark.django_db
-def test_the_build_is_deterministic(settings):
+def test_the_build_is_deterministic(settings, light_steps):
     settings.PRODUCTION = False
     build_demo_territory(seed=7)
     first = snapshot()
@@ -136,7 +137,7 @@ def test_the_build_is_deterministic(settings):
 
 
 @pytest.mark.django_db
-def test_scale_multiplies_the_staff(settings):
+def test_scale_multiplies_the_staff(settings, no_demo):
     settings.PRODUCTION = False
     small = build_demo_territory(seed=1, scale=0.5).counts["utilisateurs"]
     reset_demo_territories()
@@ -147,7 +148,7 @@ def test_scale_multiplies_the_staff(settings):
 
 
 @pytest.mark.django_db
-def test_seed_demo_if_empty_builds_once_then_does_nothing():
+def test_seed_demo_if_empty_builds_once_then_does_nothing(light_steps):
     out = StringIO()
     call_command("seed_demo", "--if-empty", stdout=out)
     text = out.getvalue()
@@ -163,7 +164,7 @@ def test_seed_demo_if_empty_builds_once_then_does_nothing():
 
 
 @pytest.mark.django_db
-def test_seed_demo_refuses_to_duplicate_and_reset_rebuilds(settings):
+def test_seed_demo_refuses_to_duplicate_and_reset_rebuilds(settings, light_steps):
     settings.PRODUCTION = False
     call_command("seed_demo", stdout=StringIO())
     users = User.objects.count()
@@ -175,7 +176,7 @@ def test_seed_demo_refuses_to_duplicate_and_reset_rebuilds(settings):
 
 
 @pytest.mark.django_db
-def test_reset_is_refused_in_production(settings):
+def test_reset_is_refused_in_production(settings, light_steps):
     call_command("seed_demo", stdout=StringIO())
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="production"):
@@ -184,7 +185,7 @@ def test_reset_is_refused_in_production(settings):
 
 
 @pytest.mark.django_db
-def test_reset_keeps_other_territories(settings, territory):
+def test_reset_keeps_other_territories(settings, territory, light_steps):
     settings.PRODUCTION = False
     build_demo_territory()
     reset_demo_territories()
@@ -209,7 +210,7 @@ def test_demo_totp_is_refused_in_production(demo, settings):
 
 
 @pytest.mark.django_db
-def test_seed_demo_refuses_production_unless_asked(settings):
+def test_seed_demo_refuses_production_unless_asked(settings, no_demo):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="refusé en production"):
         call_command("seed_demo", stdout=StringIO())
@@ -217,7 +218,7 @@ def test_seed_demo_refuses_production_unless_asked(settings):
 
 
 @pytest.mark.django_db
-def test_if_empty_reprints_the_accounts_of_an_existing_demo():
+def test_if_empty_reprints_the_accounts_of_an_existing_demo(light_steps):
     call_command("seed_demo", stdout=StringIO())
     out = StringIO()
     call_command("seed_demo", "--if-empty", stdout=out)

@@ -1,4 +1,7 @@
-"""python manage.py seed_demo [--seed N] [--scale X] [--if-empty] [--reset]"""
+"""python manage.py seed_demo [--seed N] [--scale X] [--today AAAA-MM-JJ] [--if-empty] [--reset]"""
+
+import argparse
+from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -19,12 +22,34 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), line(["-" * width for width in widths]), *(line(row) for row in rows)])
 
 
+def reference_date(text: str) -> date:
+    """AAAA-MM-JJ or JJ/MM/AAAA, between 2000 and 2100 (the history reaches three years back)."""
+    text = text.strip()
+    try:
+        day = date.fromisoformat(text) if "-" in text else date(*reversed([int(p) for p in text.split("/")]))
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(
+            f"« {text} » n'est pas une date : écrivez-la AAAA-MM-JJ (par exemple 2026-12-07) ou JJ/MM/AAAA."
+        ) from None
+    if not 2000 <= day.year <= 2100:
+        raise argparse.ArgumentTypeError(f"La date de référence doit être entre 2000 et 2100 (reçu : {text}).")
+    return day
+
+
 class Command(BaseCommand):
     help = "Crée les territoires de démonstration (organisations, comptes de démonstration, équipes)."
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026, help="Graine du tirage (défaut : 2026).")
         parser.add_argument("--scale", type=float, default=1.0, help="Facteur de volume (défaut : 1).")
+        parser.add_argument(
+            "--today",
+            type=reference_date,
+            default=None,
+            metavar="AAAA-MM-JJ",
+            help="Date de référence : le territoire tel qu'il est ce jour-là (défaut : aujourd'hui). "
+            "La même graine, la même échelle et la même date donnent toujours les mêmes données.",
+        )
         parser.add_argument(
             "--if-empty", action="store_true", help="Ne fait rien si la base contient déjà un territoire."
         )
@@ -37,7 +62,7 @@ class Command(BaseCommand):
             help="Accepte de créer les comptes de démonstration (mots de passe publics) avec LDA_ENV=production.",
         )
 
-    def handle(self, *args, seed, scale, if_empty, reset, allow_production, **options):
+    def handle(self, *args, seed, scale, today, if_empty, reset, allow_production, **options):
         if scale <= 0:
             raise CommandError("--scale doit être strictement positif.")
         if settings.PRODUCTION and not allow_production:
@@ -62,7 +87,7 @@ class Command(BaseCommand):
                 "Les territoires de démonstration existent déjà : relancez avec --reset pour les recréer."
             )
 
-        result = build_demo_territory(seed=seed, scale=scale)
+        result = build_demo_territory(seed=seed, scale=scale, today=today)
         self.report(result)
 
     def report(self, result):
@@ -70,7 +95,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Territoires de démonstration créés en {result.seconds:.1f} s (graine {result.seed}, "
-                f"échelle {result.scale:g}) : {counts}."
+                f"échelle {result.scale:g}, au {result.today:%d/%m/%Y}) : {counts}."
             )
         )
         self.stdout.write("")
