@@ -7,9 +7,11 @@ token's organisation (else 404); every write goes through `measures/services.py`
 and the measure (or renewal) named in the path, are checked when the token is authenticated,
 before the body is read: a token that may not act learns nothing from validation errors.
 
-What stays behind the second gate: the obstacles written at a review (the coordinator and the
-operator's organisation only); health partners, health outcomes and free-text comments (also the
-organisations that see the household's sensitive sections).
+Who sees which piece of a measure is `measures/visibility.py`, the rule the pages ask too: the
+signed documents, the obstacles written at a review and the comments of renewal opinions reach the
+measure's team only (the coordinator and the operator's organisation; an approver reads the comment
+its own token wrote); health partners and health outcomes also the organisations that see the
+household's sensitive sections. No answer carries a person's name.
 """
 
 import base64
@@ -158,9 +160,14 @@ class _Renaming:
 # --- who sees what ----------------------------------------------------------------------------------
 
 
+def _pieces(request, measure: Measure) -> visibility.MeasureAccess:
+    """What the token sees of the measure (`visibility.access`), the token's organisation kind given."""
+    return visibility.of(request.actor, measure, token_kinds(request))
+
+
 def _sensitive_visible(request, measure: Measure) -> bool:
-    """Health partners and outcomes, free-text comments: also who sees the household's sensitive sections."""
-    return visibility.sees_sensitive(request.actor, measure, token_kinds(request))
+    """Health partners and outcomes: the team, and who sees the household's sensitive sections."""
+    return _pieces(request, measure).sensitive
 
 
 # --- schemas --------------------------------------------------------------------------------------
@@ -254,7 +261,9 @@ class ApprovalOut(Schema):
     approved: bool
     organisation_id: int
     decided_at: datetime
-    comment: str | None = Field(description="Texte libre : null sans accès aux informations sensibles.")
+    comment: str | None = Field(
+        description="Texte libre : null sauf pour la coordination, l'opérateur de la mesure et l'auteur de l'avis."
+    )
 
 
 class RenewalOut(Schema):
@@ -278,7 +287,9 @@ class MeasureDetail(MeasureItem):
     follow_on_name: str
     computed: ComputedOut
     allowed_actions: list[str] = Field(description="Les actions que l'état de la mesure permet (cycle de vie).")
-    documents: list[DocumentOut]
+    documents: list[DocumentOut] = Field(
+        description="Documents signés (sans leur contenu) : vide sauf pour la coordination et l'opérateur."
+    )
     renewals: list[RenewalOut]
     sensitive_visible: bool = Field(description="Le jeton voit-il partenaires et résultats de santé, commentaires ?")
     obstacles_visible: bool = Field(description="Le jeton voit-il les freins notés aux bilans ?")
@@ -502,7 +513,9 @@ def _outcome(outcome: Outcome) -> dict:
     }
 
 
-def _renewal(renewal: RenewalRequest, measure: Measure, sensitive: bool, mine: list[str]) -> dict:
+def _renewal(
+    renewal: RenewalRequest, measure: Measure, actor, pieces: visibility.MeasureAccess, mine: list[str]
+) -> dict:
     approvals = list(renewal.approvals.all())
     given = {a.approver: a.approved for a in approvals}
     required = list(rules.required_approvers(measure.rules, renewal.derogation))
@@ -525,7 +538,7 @@ def _renewal(renewal: RenewalRequest, measure: Measure, sensitive: bool, mine: l
                 "approved": a.approved,
                 "organisation_id": a.organisation_id,
                 "decided_at": a.decided_at,
-                "comment": a.comment if sensitive else None,
+                "comment": a.comment if visibility.comment_visible(actor, pieces, a) else None,
             }
             for a in approvals
         ],
@@ -546,11 +559,15 @@ def _detail(request, measure: Measure) -> dict:
     today = timezone.localdate()
     facts = services.facts_of(measure)
     summary = rules.summarise(measure.rules, facts, today)
-    sensitive = _sensitive_visible(request, measure)
+    pieces = _pieces(request, measure)
     mine = services.approver_codes(actor, measure)
     version = measure.type_version
     record_read(request, measure, protected=measure.household.protected)
-    documents = MeasureDocument.objects.filter(measure=measure).defer("content").order_by("uploaded_at", "pk")
+    documents = (
+        MeasureDocument.objects.filter(measure=measure).defer("content").order_by("uploaded_at", "pk")
+        if pieces.documents
+        else []
+    )
     return {
         **_item(measure),
         "operator": {"id": measure.operator.pk, "name": measure.operator.name},
@@ -596,9 +613,9 @@ def _detail(request, measure: Measure) -> dict:
             }
             for d in documents
         ],
-        "renewals": [_renewal(r, measure, sensitive, mine) for r in _renewals(measure)],
-        "sensitive_visible": sensitive,
-        "obstacles_visible": visibility.sees_working_notes(actor, measure),
+        "renewals": [_renewal(r, measure, actor, pieces, mine) for r in _renewals(measure)],
+        "sensitive_visible": pieces.sensitive,
+        "obstacles_visible": pieces.working_notes,
     }
 
 
@@ -873,8 +890,8 @@ def measure_abandon(request, measure_id: int, payload: AbandonIn):
 )
 def measure_reviews(request, measure_id: int):
     measure = _measure(request, measure_id)
-    obstacles = visibility.sees_working_notes(request.actor, measure)
-    sensitive = _sensitive_visible(request, measure)
+    pieces = _pieces(request, measure)
+    obstacles, sensitive = pieces.working_notes, pieces.sensitive
     record_read(request, measure, section="bilans", protected=measure.household.protected)
     reviews = measure.reviews.prefetch_related(Prefetch("outcomes", queryset=Outcome.objects.order_by("pk")))
     return [_review(r, _visible_outcomes(r.outcomes.all(), sensitive), obstacles, measure) for r in reviews]
@@ -913,9 +930,9 @@ def measure_review_add(request, measure_id: int, payload: ReviewIn):
 )
 def measure_renewals(request, measure_id: int):
     measure = _measure(request, measure_id)
-    sensitive = _sensitive_visible(request, measure)
+    pieces = _pieces(request, measure)
     mine = services.approver_codes(request.actor, measure)
-    return [_renewal(r, measure, sensitive, mine) for r in _renewals(measure)]
+    return [_renewal(r, measure, request.actor, pieces, mine) for r in _renewals(measure)]
 
 
 @operation(
@@ -936,7 +953,10 @@ def measure_renewal_request(request, measure_id: int, payload: RenewalIn):
         measure, payload.months, payload.derogation, payload.requested_on, token_author(request), payload.version
     )
     measure.refresh_from_db(fields=["version"])
-    return Status(201, _renewal(renewal, measure, True, services.approver_codes(request.actor, measure)))
+    pieces = _pieces(request, measure)
+    return Status(
+        201, _renewal(renewal, measure, request.actor, pieces, services.approver_codes(request.actor, measure))
+    )
 
 
 @operation(
@@ -970,8 +990,8 @@ def measure_renewal_opinion(request, renewal_id: int, payload: OpinionIn):
     )
     measure = _measures().get(pk=measure.pk)
     fresh = _renewals(measure).get(pk=renewal.pk)
-    sensitive = _sensitive_visible(request, measure)
-    return _renewal(fresh, measure, sensitive, services.approver_codes(request.actor, measure))
+    pieces = _pieces(request, measure)
+    return _renewal(fresh, measure, request.actor, pieces, services.approver_codes(request.actor, measure))
 
 
 # --- meetings, outcomes, partners -----------------------------------------------------------------

@@ -531,17 +531,29 @@ def person_add(request, pk):
     )
 
 
+DUPLICATES_SHOWN = 5
+DUPLICATES_SEARCHED = 50  # matches looked at, so that files out of reach do not crowd out the viewer's own
+
+
 def possible_duplicates(request, territory_id, persons, exclude_household_id=None):
-    """Possible duplicates, each with a link only when the viewer may open that file."""
+    """Possible duplicates among the files the viewer may open, each with its link.
+
+    A match in a file out of the viewer's reach is not mentioned at all, not even as "a file you
+    may not open": the warning would tell anyone who may send a referral (a landlord, a prevention
+    agent, any association) that a person of that name and birth date is on the territory's
+    by-name list — and, through the reasons given, confirm their birth date — which decision 0013
+    lets no one without a reason know. The coordinator sees every file, so its warning is complete;
+    duplicates made by others are found on the coordinator's duplicates page and merged there.
+    """
     from lda.households.linkage import possible_duplicates as find
 
-    matches = find(territory_id, persons, exclude_household_id=exclude_household_id)
+    matches = find(territory_id, persons, exclude_household_id=exclude_household_id, limit=DUPLICATES_SEARCHED)
     visible = set(
         Household.objects.for_user(request.user)
         .filter(pk__in=[m.household_id for m in matches])
         .values_list("pk", flat=True)
     )
-    return [{"match": m, "visible": m.household_id in visible} for m in matches]
+    return [{"match": m} for m in matches if m.household_id in visible][:DUPLICATES_SHOWN]
 
 
 @permission("households.edit")

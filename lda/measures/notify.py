@@ -10,9 +10,10 @@ Who receives what (`recipients`):
 - approver audience: active users matching `codes.APPROVERS[alert.approver]` (role, and
   organisation kind when the approver names one) in the territory.
 
-One e-mail per person, grouping their new alerts. The e-mail names no person and carries no free
-text: the household reference, the measure type, the kind of alert, its date and a link to the
-measure page (`settings.SITE_URL`). An alert is marked e-mailed only once every recipient's
+One e-mail per person, grouping their new alerts. The e-mail carries none of the pieces
+`visibility.py` guards (`visibility.IN_EMAIL`: no name, no document, no comment, no note, whoever
+the recipient): the household reference, the measure type, the kind of alert, its date and a link
+to the measure page (`settings.SITE_URL`), where the rule decides what the reader sees. An alert is marked e-mailed only once every recipient's
 e-mail went out; a failed sending is tried again by the next task (at the latest the next day's
 alert job, which schedules one when unsent alerts remain).
 """

@@ -1,5 +1,8 @@
 """The measure rows an actor may reach (spec 6): through the household file, as the operator
-running the measure, or as an approver a pending renewal waits for. Everything else: nothing."""
+running the measure, or as an approver a pending renewal waits for. Everything else: nothing.
+
+Reaching a measure is not seeing all of it: which pieces (names, documents, comments, working
+notes) each viewer sees is `visibility.py`; the documents' rows follow it here (`team_filter`)."""
 
 from django.db.models import Q
 
@@ -26,6 +29,7 @@ from lda.measures.models import (
     Review,
     StaffMember,
 )
+from lda.measures.visibility import team_filter
 
 
 def operator_organisations(actor) -> set[int]:
@@ -77,8 +81,15 @@ def _through_measure(actor, qs, prefix="measure"):
     return qs.filter(**{f"{prefix}__in": Measure.objects.filter(measure_filter(actor)).values("pk")})
 
 
-for _model in (MeasureDocument, MeasureEvent, Review, RenewalRequest, Meeting, PartnerMobilisation, Outcome):
+for _model in (MeasureEvent, Review, RenewalRequest, Meeting, PartnerMobilisation, Outcome):
     scoped(_model)(_through_measure)
+
+
+@scoped(MeasureDocument)
+def _documents(actor, qs):
+    """Signed documents: the measure's team only (`visibility.access(...).documents`), not everyone
+    who reaches the measure (a referent through the file, an approver through a renewal)."""
+    return qs.filter(measure__in=Measure.objects.filter(measure_filter(actor) & team_filter(actor)).values("pk"))
 
 
 @scoped(RenewalApproval)

@@ -10,10 +10,13 @@ Views parse, ask the policy, call `services`, render. Who may do what:
 - renewal opinions: `measures.approve` and an approval the measure's type names that the user may
   give (`services.approver_codes`), else 403.
 
-The operator's working material — review obstacles, the signed documents, approval comments — is
-shown only to the coordinator of the measure's territory and to the operator's staff
-(`sees_working_notes`): a referent who reaches the measure through the household's file, or an
-approver reaching it through a pending renewal, sees the measure's dates and decisions, not those.
+Which pieces of a measure each viewer sees is `visibility.access` (one rule, asked by every page
+here, the API and the e-mails): the head of household's names only for the measure's team (the
+coordinator, the operator's staff) and whoever sees the household file — an approver reaching the
+measure through a pending renewal sees its reference and what the decision needs, never a name;
+the operator's working material — review obstacles, the signed documents, approval comments — only
+for the team: a referent who reaches the measure through the household's file sees the measure's
+dates and decisions, not those.
 """
 
 from datetime import timedelta
@@ -36,7 +39,7 @@ from lda.core.forms import apply_errors
 from lda.households.models import Household, Person
 from lda.households.services import Author
 from lda.households.views import file_access
-from lda.measures import activity, codes, forms, lifecycle, rules, services
+from lda.measures import activity, codes, forms, lifecycle, rules, services, visibility
 from lda.measures.models import (
     Alert,
     Measure,
@@ -50,7 +53,7 @@ from lda.measures.models import (
     Review,
     StaffMember,
 )
-from lda.measures.visibility import operates, sees_working_notes
+from lda.measures.visibility import comment_visible, operates
 
 PAGE_SIZE = 50
 S = codes.MeasureStatus
@@ -121,11 +124,18 @@ def heads_prefetch(prefix="household__"):
 
 
 def head_label(household) -> str:
-    """ "NAME First name" of the household's head (prefetched as `heads` on lists)."""
+    """ "NAME First name" of the household's head (prefetched as `heads` on lists). Ask
+    `visible_head` instead wherever the viewer may not see the names."""
     heads = getattr(household, "heads", None)
     if heads is None:
         heads = list(_heads().filter(household=household)[:1])
     return f"{heads[0].last_name.upper()} {heads[0].first_name}" if heads else ""
+
+
+def visible_head(actor, measure, pieces=None) -> str:
+    """The head's label if the viewer sees the measure's names (`visibility.access(...).names`), else ""."""
+    pieces = pieces if pieces is not None else visibility.of(actor, measure)
+    return head_label(measure.household) if pieces.names else ""
 
 
 # --- what needs attention ------------------------------------------------------------------------
@@ -226,8 +236,13 @@ def measure_list(request):
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    actor = actor_for(request.user)
     entries = [
-        {"measure": m, "head": head_label(m.household), "flags": attention(m, prefetched_facts(m), today, todo=False)}
+        {
+            "measure": m,
+            "head": visible_head(actor, m),
+            "flags": attention(m, prefetched_facts(m), today, todo=False),
+        }
         for m in page.object_list
     ]
     return render(request, "measures/list.html", {"form": form, "page": page, "entries": entries, "today": today})
@@ -249,10 +264,11 @@ def caseload(request):
         .annotate(renewal_waiting=Exists(waiting))
         .order_by("next_review_on", "oriented_on", "pk")
     )
+    actor = actor_for(request.user)
     entries = [
         {
             "measure": m,
-            "head": head_label(m.household),
+            "head": visible_head(actor, m),
             "flags": attention(m, prefetched_facts(m), today, m.renewal_waiting),
         }
         for m in rows
@@ -281,10 +297,11 @@ def to_activate(request):
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    actor = actor_for(request.user)
     entries = [
         {
             "measure": m,
-            "head": head_label(m.household),
+            "head": visible_head(actor, m),
             "waiting_days": (today - m.sent_on).days if m.sent_on else None,
         }
         for m in page.object_list
@@ -420,7 +437,7 @@ def available_actions(actor, measure) -> list[tuple[str, str]]:
     return actions
 
 
-def _renewal_rows(renewals, type_rules, working_notes: bool, user_id) -> list[dict]:
+def _renewal_rows(renewals, type_rules, actor, pieces) -> list[dict]:
     rows = []
     for request in renewals:
         approvals = list(request.approvals.all())
@@ -431,7 +448,7 @@ def _renewal_rows(renewals, type_rules, working_notes: bool, user_id) -> list[di
                 "approvals": [
                     {
                         "approval": a,
-                        "comment": a.comment if working_notes or a.user_id == user_id else "",
+                        "comment": a.comment if comment_visible(actor, pieces, a) else "",
                     }
                     for a in approvals
                 ],
@@ -452,7 +469,7 @@ def measure_detail(request, pk):
     household = measure.household
     record_read(request, measure, section="mesure", protected=household.protected)
     today = timezone.localdate()
-    working_notes = sees_working_notes(actor, measure)
+    pieces = visibility.of(actor, measure)
     file = file_access(request, household)
     type_rules = measure.rules
     facts = services.facts_of(measure)
@@ -480,7 +497,7 @@ def measure_detail(request, pk):
     )
     documents = (
         list(MeasureDocument.objects.filter(measure=measure).defer("content").select_related("uploaded_by"))
-        if working_notes
+        if pieces.documents
         else []
     )
     events = list(MeasureEvent.objects.filter(measure=measure).select_related("user", "organisation"))
@@ -495,21 +512,22 @@ def measure_detail(request, pk):
         **activity.section(measure, actor, today),
         "measure": measure,
         "household": household,
-        "head": head_label(household),
+        "head": visible_head(actor, measure, pieces),
         "household_visible": file.file,
         # Health outcomes: the household's second gate, or the measure's own team.
-        "sees_health": file.sensitive or working_notes,
+        "sees_health": pieces.sensitive,
         "sensitive_outcomes": SENSITIVE_OUTCOMES,
         "version": measure.type_version,
         "rules_text": describe_rules(measure.type_version),
         "summary": summary,
         "schedule": schedule,
         "reviews": reviews,
-        "renewals": _renewal_rows(renewals, type_rules, working_notes, request.user.pk),
+        "renewals": _renewal_rows(renewals, type_rules, actor, pieces),
         "pending": pending,
         "documents": documents,
         "events": [{"event": e, "text": describe_event(e, type_name)} for e in events],
-        "working_notes": working_notes,
+        "working_notes": pieces.working_notes,
+        "sees_documents": pieces.documents,
         "actions": available_actions(actor, measure),
         "may_decide": may_decide,
         "consultations": can(request.user, "audit.consultations"),
@@ -522,7 +540,7 @@ def measure_detail(request, pk):
 def document_download(request, pk):
     """The signed contract (or another document), as an attachment; the read is logged."""
     document = get_or_404(request.user, MeasureDocument.objects.select_related("measure__household"), pk=pk)
-    if not sees_working_notes(actor_for(request.user), document.measure):
+    if not visibility.of(actor_for(request.user), document.measure).documents:
         raise _out_of_reach(request, f"document {pk}")
     record_read(request, document, section="document", protected=document.measure.household.protected)
     response = HttpResponse(bytes(document.content), content_type=document.content_type)
@@ -569,7 +587,7 @@ def _versioned(measure, **initial):
 def _page(request, measure, form, title, *, refused=None, intro="", submit="Enregistrer", **extra):
     context = {
         "measure": measure,
-        "head": head_label(measure.household),
+        "head": visible_head(actor_for(request.user), measure),
         "form": form,
         "title": title,
         "intro": intro,
@@ -922,9 +940,7 @@ def renewal_decide(request, pk):
         "Avis sur le renouvellement",
         refused=refused,
         submit="Enregistrer mon avis",
-        pending=_renewal_rows([pending], measure.rules, sees_working_notes(actor, measure), request.user.pk)[0]
-        if pending
-        else None,
+        pending=_renewal_rows([pending], measure.rules, actor, visibility.of(actor, measure))[0] if pending else None,
     )
 
 

@@ -259,20 +259,60 @@ def _referral_post(last_name, first_name, birth_date, **extra):
     }
 
 
-def test_a_possible_duplicate_is_shown_before_saving_and_hidden_files_stay_hidden(client, users, territory):
-    make_household(users["referent"], last_name="Martin", first_name="Léa")  # born 02/04/1985
-    other = user_with_role("social_worker", territory)
-    sign_in(client, other)
+def test_a_possible_duplicate_in_a_file_one_sees_is_shown_before_saving(client, users, territory):
+    household = make_household(users["referent"], last_name="Martin", first_name="Léa")  # born 02/04/1985
+    sign_in(client, users["referent"])
     url = reverse("households:referral_create")
     warned = client.post(url, _referral_post("LÉA", "martin", "1985-04-02"))
     assert warned.status_code == 200
     text = warned.content.decode()
     assert "existe peut-être déjà" in text
-    assert "Un dossier que vous ne pouvez pas consulter" in text  # no reference, no link
+    assert reverse("households:detail", args=[household.pk]) in text and household.reference in text
     assert Household.objects.count() == 1
     saved = client.post(url, _referral_post("LÉA", "martin", "1985-04-02", confirm_distinct="on"))
     assert saved.status_code == 302
     assert Household.objects.count() == 2
+
+
+@pytest.mark.parametrize("role", ["social_worker", "landlord", "prevention_agent"])
+def test_the_duplicate_warning_is_no_oracle_on_files_out_of_reach(client, users, territory, role):
+    """Issue 16: "a file you may not open — same names, same birth date" told anyone who may send a
+    referral that this person is on the by-name list, and confirmed their birth date. A match out of
+    the viewer's reach is not mentioned: the answer is the same as for a person nobody knows."""
+    make_household(users["referent"], last_name="Martin", first_name="Léa")  # born 02/04/1985
+    sign_in(client, user_with_role(role, territory))
+    url = reverse("households:referral_create")
+    known = client.post(url, _referral_post("LÉA", "martin", "1985-04-02"))
+    assert known.status_code == 302  # saved at once, no warning: as for a person nobody knows
+    unknown = client.post(url, _referral_post("Inconnue", "Personne", "1990-01-01"))
+    assert unknown.status_code == 302
+    assert Household.objects.count() == 3
+    # The coordinator, who sees every file, finds the pair on the duplicates page.
+    sign_in(client, users["coordinator"])
+    pairs = client.get(reverse("merges:pairs")).content.decode()
+    assert pairs.count("MARTIN") + pairs.count("Martin") >= 2
+
+
+def test_the_person_form_does_not_reveal_a_file_out_of_reach_either(client, users, territory):
+    make_household(users["referent"], last_name="Martin", first_name="Léa")  # born 02/04/1985
+    worker = user_with_role("social_worker", territory)
+    own = make_household(worker, last_name="Durand", first_name="Paul")
+    sign_in(client, worker)
+    response = client.post(
+        reverse("households:person_add", args=[own.pk]),
+        {
+            "last_name": "Martin",
+            "first_name": "Léa",
+            "birth_date": "1985-04-02",
+            "birth_date_precision": "day",
+            "sex": "F",
+            "role": "adult",
+            "administrative_status": "unknown",
+            "v-version": own.version,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert own.persons.filter(last_name="Martin").exists()
 
 
 def _edit_post(household, **changes):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from lda.households.codes import PriorityPublic
 from lda.housing import codes, proposals, runs, services
 from lda.housing.models import ContingentQuota, Proposal, Unit
 from lda.tasks import queue
+from tests.api.households_helpers import TokenClient
 from tests.conftest import sign_in
 from tests.factories import user_with_role
 from tests.housing.helpers import (
@@ -379,3 +381,35 @@ def test_a_reservation_holder_follows_the_proposal_but_does_not_record_the_commi
     assert response.status_code == 403
     assert Proposal.objects.get(pk=proposal.pk).status == P.SENT
     assert "Enregistrer la décision" in page(client, landlord, proposal)
+
+
+def test_a_reservation_holder_reaches_the_proposal_but_never_a_name(client, territory, coordinator, landlord, referent):
+    """Issue 16: holding the unit's contingent is a reason to follow the proposal, not to know who
+    the person is — on every page and API answer it reaches, as for the landlord."""
+    household = referred_household(referent, coordinator, dalo=True)
+    proposal = sent_proposal(territory, coordinator, landlord, household)
+    holder = landlord_user(territory)
+    contingent = ContingentQuota.objects.create(
+        territory=territory, kind="commune", holder=organisation_of(holder), label="Contingent ville"
+    )
+    Unit.objects.filter(pk=proposal.unit_id).update(contingent=contingent, contingent_kind="commune")
+    sign_in(client, holder)
+    texts = {}
+    for name, args in (
+        ("housing:proposal", [proposal.pk]),
+        ("housing_supply:unit", [proposal.unit_id]),
+        ("housing_supply:units", []),
+        ("housing_supply:mine", []),
+        ("housing_supply:contingent", [contingent.pk]),
+    ):
+        response = client.get(reverse(name, args=args))
+        texts[name] = (response.status_code, response.content.decode())
+    assert texts["housing:proposal"][0] == 200 and household.reference in texts["housing:proposal"][1]
+    token = TokenClient(Client(), organisation_of(holder), Role.LANDLORD)
+    answer = token.get(f"/propositions/{proposal.pk}")
+    assert answer.status_code == 200
+    texts["api"] = (200, answer.content.decode())
+    for name, (_, text) in texts.items():
+        for secret in ("Zébulon", "ZÉBULON", "Philomène", "Zebulon"):
+            assert secret not in text, (name, secret)
+    assert reverse("households:detail", args=[household.pk]) not in texts["housing:proposal"][1]
