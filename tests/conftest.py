@@ -13,12 +13,22 @@ from lda.accounts.signin import AUTH_AT, REAUTH_AT  # noqa: E402
 from tests.clock import morning, reference_today  # noqa: E402
 from tests.factories import TerritoryFactory, user_with_role  # noqa: E402
 
+_clock = time_machine.travel(morning(reference_today()), tick=True)
 
-@pytest.fixture(scope="session", autouse=True)
-def _explicit_clock():
-    """No test reads the machine's clock: the suite runs on an explicit date (tests/clock.py)."""
-    with time_machine.travel(morning(reference_today()), tick=True):
-        yield
+
+def pytest_configure(config):
+    """No test reads the machine's clock: the suite runs on an explicit date (tests/clock.py).
+
+    The clock is set before collection, not in a fixture: test modules read it at import
+    (`TODAY = timezone.localdate()`), and on the machine's clock those constants drift from the
+    tests' day — past midnight in Paris, a "today" of the day after turned every date into a future
+    one (40 red tests on a run that started at 23:50 UTC).
+    """
+    _clock.start()
+
+
+def pytest_unconfigure(config):
+    _clock.stop()
 
 
 @pytest.fixture(autouse=True)

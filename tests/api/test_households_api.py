@@ -4,18 +4,18 @@ half-saved, no lost update, bounded queries."""
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 
 from lda.accounts.roles import Role
 from lda.audit.models import AccessLog
 from lda.households import codes, services
 from lda.households.models import Household, HouseholdEvent, LivingSituation, Person, Referral
 from tests.api.households_helpers import fields, token_of
+from tests.clock import reference_today
 from tests.households.helpers import author_of, make_household, organisation_of, orient
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = reference_today()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ absent from its lists; sensitive values never reach a token that may not see the
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from lda.access.policy import actor_for_token
 from lda.accounts.models import ApiToken
@@ -14,12 +13,13 @@ from lda.households import services
 from lda.households.models import Household
 from lda.households.visibility import FileFacts, access
 from tests.api.households_helpers import token_of
+from tests.clock import reference_today
 from tests.factories import OrganisationFactory, user_with_role
 from tests.households.helpers import author_of, make_household, organisation_of, orient, verified
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = reference_today()
 SECRET = "SENTINELLE-7f3a"
 WHERE = "ADRESSE-SENTINELLE-92b1"
 

@@ -5,7 +5,6 @@ nothing saved (422), refusals of the state (409), bounded queries."""
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from lda.accounts.roles import Role
 from lda.households.codes import HouseholdStatus
@@ -22,12 +21,13 @@ from lda.housing.models import (
 )
 from lda.tasks import queue
 from tests.api.households_helpers import fields, token_of
+from tests.clock import reference_today
 from tests.factories import user_with_role
 from tests.housing.helpers import ECHIROLLES, GRENOBLE, author_of, household_on_list, make_unit, organisation_of
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = reference_today()
 P = codes.ProposalStatus
 
 

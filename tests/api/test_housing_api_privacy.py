@@ -16,12 +16,13 @@ from lda.housing import proposals, runs, services
 from lda.housing.models import CaptureProspect, ContingentQuota, Proposal, Unit
 from lda.tasks import queue
 from tests.api.households_helpers import token_of
+from tests.clock import reference_today
 from tests.factories import user_with_role
 from tests.housing.helpers import GRENOBLE, author_of, household_on_list, landlord_user, make_unit, organisation_of
 
 pytestmark = pytest.mark.django_db
 
-TODAY = str(timezone.localdate())
+TODAY = str(reference_today())
 NAME = "Sentinelle-7b1f"
 
 

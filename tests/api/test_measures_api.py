@@ -6,7 +6,6 @@ import base64
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from lda.access.policy import actor_for
 from lda.accounts.roles import OrganisationKind, Role
@@ -26,13 +25,14 @@ from lda.measures.models import (
 )
 from lda.measures.services import STALE_MESSAGE
 from tests.api.households_helpers import fields, token_of
+from tests.clock import reference_today
 from tests.factories import OrganisationFactory, user_with_role
 from tests.households.helpers import author_of, make_household, organisation_of, verified
 from tests.measures.helpers import PDF, active_measure, chef_slisl, open_measure, vial
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = reference_today()
 PDF_BASE64 = base64.b64encode(PDF.content).decode()
 # Until RenewalApproval.user may be empty, an approval cannot be recorded for a token (no person).
 

@@ -8,20 +8,20 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from lda.access.policy import actor_for
 from lda.accounts.roles import Role
 from lda.measures import services
 from lda.measures.models import Meeting, Review
 from tests.api.households_helpers import token_of
+from tests.clock import reference_today
 from tests.factories import user_with_role
 from tests.households.helpers import author_of, make_household, organisation_of, verified
 from tests.measures.helpers import active_measure, chef_slisl, open_measure
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = reference_today()
 SECRET = "FREIN-SENTINELLE-5c2e"
 COMMENT = "AVIS-SENTINELLE-d41f"
 

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,11 +13,12 @@ from lda.households import commission as service
 from lda.households.models import EventKind, HouseholdEvent
 from lda.households.pathway import TransitionRefused
 from lda.households.services import Author
+from tests.clock import reference_today
 from tests.factories import OrganisationFactory, user_with_role
 from tests.households.helpers import author_of, make_household, organisation_of, verified
 
 CS = codes.CommitmentStatus
-TODAY = timezone.localdate()
+TODAY = reference_today()
 
 
 @pytest.fixture

@@ -5,19 +5,19 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from lda.accounts.roles import Role
 from lda.audit.models import AccessLog, Action
 from lda.households import codes
 from lda.households import commission as service
 from lda.households.models import Commission, CommissionCase, Commitment
+from tests.clock import reference_today
 from tests.conftest import sign_in
 from tests.factories import OrganisationFactory, user_with_role
 from tests.households.helpers import author_of, make_household, organisation_of, verified
 
 R = Role
-TODAY = timezone.localdate()
+TODAY = reference_today()
 QUESTION = "Addiction à l'alcool, suivi CSAPA interrompu"
 CONCLUSION = "Orienter vers une pension de famille"
 

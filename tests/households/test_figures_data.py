@@ -8,10 +8,11 @@ from django.utils import timezone
 from lda.households import services
 from lda.households.figures_data import figures_for_territory, kept_households
 from lda.households.models import Household
+from tests.clock import reference_today
 from tests.households.helpers import author_of, make_household, orient, verified
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = reference_today()
 START = TODAY - timedelta(days=300)
 
 

@@ -5,15 +5,15 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from lda.audit.models import AccessLog, Action
 from lda.households import services
+from tests.clock import reference_today
 from tests.households.helpers import author_of, make_household, orient, verified
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = reference_today()
 URL = reverse("figures:table")
 EXPORT = reverse("figures:export")
 

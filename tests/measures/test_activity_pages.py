@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from lda.access.policy import actor_for
 from lda.accounts.roles import Role
@@ -15,13 +14,14 @@ from lda.audit.models import AccessLog
 from lda.measures import activity, services
 from lda.measures.models import Meeting, Outcome, PartnerMobilisation
 from lda.measures.services import EndData, OutcomeData, ReviewData, StaffData
+from tests.clock import reference_today
 from tests.conftest import sign_in
 from tests.factories import user_with_role
 from tests.households.helpers import author_of, make_household, organisation_of, verified
 from tests.measures.helpers import active_measure, open_measure
 
 R = Role
-TODAY = timezone.localdate()
+TODAY = reference_today()
 
 
 @pytest.fixture

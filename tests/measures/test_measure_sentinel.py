@@ -18,7 +18,6 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from lda.access.policy import actor_for
 from lda.accounts.roles import Role
@@ -26,6 +25,7 @@ from lda.households.models import Household
 from lda.measures import notify, services
 from lda.measures.services import Document
 from tests.api.households_helpers import TokenClient
+from tests.clock import reference_today
 from tests.conftest import sign_in
 from tests.factories import user_with_role
 from tests.households.helpers import author_of, make_household, organisation_of, verified
@@ -33,7 +33,7 @@ from tests.measures.helpers import chef_slisl, open_measure
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = reference_today()
 NAMES = ("zorglubnom", "zorglubprenom")  # compared with the lower-cased text
 DOCUMENT = "docsentinelle"
 COMMENT = "avis-sentinelle"

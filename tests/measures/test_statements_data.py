@@ -8,19 +8,19 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from django.utils import timezone
 
 from lda.households.services import PersonData
 from lda.measures import codes, services, statements
 from lda.measures import statements_data as data
 from lda.measures.models import MonthlyStatement
 from lda.measures.services import EndData, MeetingData, OutcomeData, StaffData
+from tests.clock import reference_today
 from tests.factories import user_with_role
 from tests.households.helpers import author_of, make_household, organisation_of, verified
 from tests.measures.helpers import active_measure, vial
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = reference_today()
 YEAR = TODAY.year - 1  # a finished year
 
 
