@@ -171,7 +171,7 @@ def _in_year(day: date | None, start: date, end: date) -> bool:
 def build(facts: Facts, year: int, today: date | None = None) -> AnnualReport:
     """The report of `year` from the facts of one operator (counted up to `today` during the year)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    until = today if today is not None and today < end else None
+    until = today if today is not None and today <= end else None
     last = end if until is None else until
     spans = [s for s in facts.spans if statements.active_days(s, start, end, until)]
     measure_ids = {s.measure_id for s in spans}

@@ -222,7 +222,7 @@ class Statement:
 
 def statement(spans: list[Span], start: date, end: date, today: date | None = None) -> Statement:
     """Per-type figures of [start, end]; if `today` falls before the end, counted up to `today`."""
-    until = today if today is not None and today < end else None
+    until = today if today is not None and today <= end else None
     rows = []
     for code, group in by_type(spans).items():
         row = period_figures(group, start, end, until, code, group[0].type_name or code)
@@ -481,7 +481,7 @@ def funding_line(
     type_name: str = "",
 ) -> FundingLine:
     """One operator's funding for one type and one year (counted up to `today` during the year)."""
-    until = today if today is not None and today < date(year, 12, 31) else None
+    until = today if today is not None and today <= date(year, 12, 31) else None
     months, due = amount_due(spans, year, until)
     paid = to_cent(agreement.advance_paid) if agreement else Decimal("0.00")
     balance = to_cent(due - paid)
