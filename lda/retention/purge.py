@@ -143,6 +143,16 @@ ERASURE: tuple[Erasure, ...] = (
 # fmt: on
 
 
+# Text fields of the tables above that hold no personal data: codes, or a partner structure's name.
+NOT_PERSONAL: dict[str, str] = {
+    "measures.PartnerMobilisation.name": "the partner structure's name (the annual report counts structures)",
+    "housing.Proposal.priority": "the priority tier, a code",
+    "housing.ProposalEvent.action": "the step of the proposal, a code",
+    "measures.Alert.approver": "the approver, a code",
+    "measures.MeasureDocument.content_type": "a MIME type",
+}
+
+
 def blur(value):
     """A date or an instant → the first day (midnight, local time) of its month; None stays None."""
     if value is None:
