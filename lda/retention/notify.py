@@ -40,7 +40,7 @@ def send_pending() -> int:
     sent = 0
     with transaction.atomic():
         pending = list(
-            RetentionNotice.objects.select_for_update()
+            RetentionNotice.objects.select_for_update(of=("self",))
             .filter(emailed_at__isnull=True)
             .select_related("household__referent")
             .order_by("pk")
