@@ -1,5 +1,5 @@
 """Who reaches the retention records: the territory's coordinator and administrator all of them;
-a referent the warnings of the households its organisation is referent of."""
+a referent the warnings of the households it or its organisation is referent of."""
 
 from django.db.models import Q
 
@@ -23,4 +23,7 @@ def _territory_rows(actor, queryset):
 @scoped(RetentionNotice)
 def _notices(actor, queryset):
     referent_orgs = {g.organisation_id for g in actor.grants if g.role == "referent"}
-    return queryset.filter(territory_filter(actor) | Q(household__referent_organisation_id__in=referent_orgs))
+    mine = Q(household__referent_organisation_id__in=referent_orgs)
+    if referent_orgs:
+        mine |= Q(household__referent_id=actor.user_id)
+    return queryset.filter(territory_filter(actor) | mine)

@@ -37,7 +37,7 @@ def due(request):
         for c in facts.candidates(territory_id, today):
             if c.decision.state not in SHOWN:
                 continue
-            if territory_id in wide or c.referent_organisation_id in referent_orgs:
+            if territory_id in wide or c.referent_organisation_id in referent_orgs or c.referent_id == actor.user_id:
                 rows.append(c)
     rows.sort(key=lambda c: (SHOWN.index(c.decision.state), c.decision.purge_on or today, c.household_id))
     return render(request, "retention/due.html", {"rows": rows, "today": today, "manages": bool(wide), "states": State})
