@@ -1,7 +1,7 @@
 """The daily job and the command: what counts as a contact, the warning (in the app and by e-mail),
 the dry run, the legal hold, French errors."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from io import StringIO
 
 import pytest
