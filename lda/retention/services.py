@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lda.households.models import Household
+from lda.households.services import check_free_text
 from lda.retention.models import Anonymisation, LegalHold
 
 MAX_REASON = 2000
@@ -16,6 +17,7 @@ def _reason(value: str, field: str, what: str) -> str:
         raise ValidationError({field: f"Indiquez {what} : un gel juridique se documente."})
     if len(value) > MAX_REASON:
         raise ValidationError({field: f"Le motif ne peut pas dépasser {MAX_REASON} caractères."})
+    check_free_text(**{field: value})
     return value
 
 

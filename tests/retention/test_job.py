@@ -127,6 +127,7 @@ def test_hold_errors_are_french_and_nothing_is_saved(users, territory, other_ter
         ("", "motif", "reference", "Indiquez la référence du dossier."),
         ("INCONNU", "motif", "reference", "Aucun dossier de ce territoire ne porte cette référence."),
         (household.reference, "   ", "reason", "Indiquez le motif du gel"),
+        (household.reference, "NIR 285041305512345", "reason", "sécurité sociale"),
     ]
     for reference, reason, field, message in cases:
         with pytest.raises(ValidationError) as error:
