@@ -16,7 +16,7 @@ from lda.accounts.models import Territory
 from lda.households.models import Household
 from lda.retention import facts, notify, purge
 from lda.retention.models import RetentionNotice
-from lda.retention.rules import State
+from lda.retention.rules import State, add_months
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ class Report:
     purged: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     emails: int = 0
+    tasks: int = 0  # old tasks whose files and results were blanked
 
     def as_dict(self) -> dict:
         return {
@@ -46,6 +47,7 @@ class Report:
             "purged": len(self.purged),
             "failed": len(self.failed),
             "emails": self.emails,
+            "tasks": self.tasks,
         }
 
 
@@ -71,6 +73,8 @@ def run(today: date, apply: bool = False, territory=None, progress=None) -> Repo
         if apply:
             _warn(where, warn, today)
             _purge(report, due, today, progress)
+            months = facts.rules_for(where.pk).months
+            report.tasks += purge.expire_tasks(where.pk, add_months(today, -months))
     if apply:
         report.emails = notify.send_pending()
     return report

@@ -165,6 +165,25 @@ def blur(value):
     raise TypeError(f"Pas une date : {value!r}")
 
 
+# --- what no household row points to: the background tasks' files and results ------------------
+
+# Task files and results (an import's file, its report quoting rejected values) are kept as long as
+# the households they may concern: a household's last contact is at least the day it was imported,
+# so they are gone before any household they name comes up for anonymisation.
+TASK_FIELDS = {"payload": {}, "result": None, "error": "", "input_file": None, "input_name": "", "progress_label": ""}
+
+
+def expire_tasks(territory_id: int, cutoff: date) -> int:
+    """Blanks the files, parameters and results of the territory's tasks created before `cutoff`."""
+    from lda.tasks.models import Task
+
+    old = Task.objects.filter(
+        territory_id=territory_id, created_at__lt=timezone.make_aware(datetime.combine(cutoff, time()))
+    )
+    old = old.exclude(payload={}, result__isnull=True, error="", input_file__isnull=True, input_name="")
+    return old.update(**TASK_FIELDS)
+
+
 # --- the facts the figures need, kept before the dates are blurred ----------------------------------
 
 

@@ -148,3 +148,24 @@ def test_hold_errors_are_french_and_nothing_is_saved(users, territory, other_ter
 def test_the_job_is_registered_as_daily():
     assert "retention.daily" in {d.kind for d in daily_kinds()}
     assert handler_for("retention.daily").label.startswith("Conservation")
+
+
+def test_old_task_files_and_results_are_blanked(users, territory):
+    from lda.tasks.models import Task
+
+    old = Task.objects.create(
+        kind="households.import",
+        territory=territory,
+        input_name="liste QXJZW.csv",
+        input_file=b"QXJZW;Lea",
+        result={"check": {"problems": [{"message": "QXJZW"}]}},
+        created_at=_at(TODAY - timedelta(days=800)),
+    )
+    recent = Task.objects.create(kind="households.import", territory=territory, result={"n": 1})
+    assert job.run(TODAY, apply=True).tasks == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.input_name, old.input_file, old.result, old.payload) == ("", None, None, {})
+    assert recent.result == {"n": 1}
+    assert job.run(TODAY, apply=True).tasks == 0
+    assert job.run(TODAY, apply=False).tasks == 0  # and a dry run touches nothing

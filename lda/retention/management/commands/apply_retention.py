@@ -54,5 +54,7 @@ class Command(BaseCommand):
             f"{len(report.warn)} avertissement(s), {len(report.purge)} anonymisation(s), "
             f"{report.waiting} dossier(s) en délai de grâce, {report.held} sous gel juridique, {report.kept} conservé(s)."
         )
+        if report.tasks:
+            self.stdout.write(f"{report.tasks} tâche(s) de fond ancienne(s) vidée(s) de leurs fichiers et résultats.")
         if report.failed:
             raise CommandError(f"{len(report.failed)} anonymisation(s) ont échoué (voir le journal).")
