@@ -45,7 +45,7 @@ def test_due_page_queries_are_bounded(users, client_for, django_assert_max_num_q
     client.get(reverse("retention:due"))
     for i in range(10):
         old_household(users["referent"], last_name=f"Autre{i}")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(16):  # measured: 16 with 3 households and with 13
         assert client.get(reverse("retention:due")).status_code == 200
 
 
