@@ -169,3 +169,35 @@ def test_old_task_files_and_results_are_blanked(users, territory):
     assert recent.result == {"n": 1}
     assert job.run(TODAY, apply=True).tasks == 0
     assert job.run(TODAY, apply=False).tasks == 0  # and a dry run touches nothing
+
+
+def test_a_territorys_own_durations_apply(users, territory):
+    from lda.retention.models import RetentionRules
+
+    household = old_household(users, on=TODAY - timedelta(days=400))  # 13 months
+    assert state_of(household).decision.state == State.KEPT
+    RetentionRules.objects.create(territory=territory, months=12, warning_months=11, grace_days=15)
+    decision = state_of(household).decision
+    assert decision.state == State.WARN and decision.purge_on == TODAY + timedelta(days=15)
+
+
+def test_without_a_referent_the_organisations_referents_are_warned(users, territory):
+    from tests.households.helpers import organisation_of
+
+    household = old_household(users)
+    Household.objects.filter(pk=household.pk).update(
+        referent=None, referent_organisation=organisation_of(users["referent"])
+    )
+    job.run(TODAY, apply=True)
+    assert [m.to for m in mail.outbox] == [[users["referent"].email]]
+    assert RetentionNotice.objects.get().emailed_at is not None
+
+
+def test_the_daily_task_applies(users, territory):
+    from lda.tasks.models import Task
+
+    household = old_household(users)
+    task = Task.objects.create(kind="retention.daily")
+    result = handler_for("retention.daily").function(task, lambda *args: None)
+    assert result["warned"] == 1 and result["applied"] is True
+    assert RetentionNotice.objects.filter(household=household).exists()
