@@ -201,3 +201,18 @@ def test_the_daily_task_applies(users, territory):
     result = handler_for("retention.daily").function(task, lambda *args: None)
     assert result["warned"] == 1 and result["applied"] is True
     assert RetentionNotice.objects.filter(household=household).exists()
+
+
+def test_an_anonymised_file_still_opens_without_a_name(users, territory, client_for):
+    from django.urls import reverse
+
+    household = old_household(users)
+    job.run(TODAY, apply=True)
+    job.run(TODAY + timedelta(days=30), apply=True)
+    client = client_for("coordinator")
+    page = client.get(reverse("households:detail", args=[household.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"ANON-{household.pk}" in html and "Léa" not in html
+    listing = client.get(reverse("households:list")).content.decode()
+    assert "Léa" not in listing
