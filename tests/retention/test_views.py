@@ -8,6 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from lda.audit.models import AccessLog
 from lda.households.models import Household
 from lda.retention.models import LegalHold
 from tests.clock import reference_today
@@ -70,6 +71,12 @@ def test_placing_and_lifting_a_hold(users, client_for):
     assert page.status_code == 302
     hold.refresh_from_db()
     assert hold.lifted_by == users["coordinator"] and hold.lift_reason == "Procédure close"
+    logged = AccessLog.objects.filter(object_type="legalhold", object_id=str(hold.pk)).order_by("pk")
+    assert [(e.action, e.user_id) for e in logged] == [
+        ("create", users["coordinator"].pk),
+        ("update", users["coordinator"].pk),
+    ]
+    assert not AccessLog.objects.filter(section__icontains="Procédure").exists()
 
 
 def test_a_referent_may_not_place_a_hold(client_for):
