@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "lda.households",
     "lda.measures",
     "lda.housing",
+    "lda.retention",
     "lda.administration",
     "lda.api",
     "lda.demo",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("logement/offre/", include("lda.housing.supply_urls")),
     path("logement/captation/", include("lda.housing.capture_urls")),
     path("parametres/logement/", include("lda.housing.settings_urls")),
+    path("conservation/", include("lda.retention.urls")),
     path("api/", api.urls),
 ]
 

@@ -9,7 +9,7 @@ CORE = {"core"}
 FOUNDATION = {"accounts", "access", "audit", "tasks"}
 SHELLS = {"portal", "administration", "api"}
 # Domain apps (households, measures, housing…) go here as they arrive: core + foundation only.
-DOMAIN: set[str] = {"households", "measures", "housing"}
+DOMAIN: set[str] = {"households", "measures", "housing", "retention"}
 DEMO = {"demo"}
 
 ALLOWED = {

@@ -85,6 +85,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "housing.proposals.answer": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER}),
     # Lease and entry: the landlord, or the coordinator.
     "housing.proposals.lease": frozenset({R.COORDINATOR, R.LANDLORD}),
+    # Retention (spec 6): the households nearing the end of their retention — the territory's for
+    # the coordinator and the administrator, the warnings of its households for a referent — and
+    # the legal holds that suspend it.
+    "retention.view": frozenset({R.COORDINATOR, R.ADMIN, R.REFERENT}),
+    "retention.holds": frozenset({R.COORDINATOR, R.ADMIN}),
 }
 
 

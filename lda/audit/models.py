@@ -22,6 +22,7 @@ class Action(models.TextChoices):
     REAUTH = "reauth", "Réauthentification"
     PASSWORD_CHANGED = "password_changed", "Mot de passe modifié"
     SESSION_EXPIRED = "session_expired", "Session expirée"
+    ANONYMISE = "anonymise", "Anonymisation (fin de conservation)"
 
 
 class AppendOnlyError(Exception):

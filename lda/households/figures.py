@@ -28,6 +28,11 @@ Definitions (a "household" is the kept household once merged duplicates are mapp
 - **referrals**: `referral_received` events in the period (referrals, not households).
 - **decisions**: `orientation_decided` events in the period, by decision code, and the mean delay
   from referral to decision over the decisions that answer a referral (`payload["delay_days"]`).
+
+Anonymised households (decision 0022): their event dates are blurred to the first of the month, so
+a housed exit carries in `payload["retained"]` the delay, previous family and shelter path computed
+from the exact dates before the purge; the engine uses them as they are. Figures of whole months
+are therefore unchanged by a purge.
 """
 
 import statistics
@@ -181,6 +186,13 @@ def compute(events: Iterable[Event], start: date, end: date, as_of: datetime | N
 
     delays, previous, without_shelter = [], Counter(), 0
     for household, exit_ in housed.items():
+        retained = exit_.payload.get("retained")
+        if retained:  # an anonymised household: its facts were computed before its dates were blurred
+            if retained.get("delay_days") is not None:
+                delays.append(float(retained["delay_days"]))
+            previous[retained.get("previous") or UNKNOWN] += 1
+            without_shelter += bool(retained.get("without_shelter"))
+            continue
         entry = entries.get((household, exit_.episode))
         if entry is not None and entry <= exit_.occurred_on:
             delays.append(float((exit_.occurred_on - entry).days))

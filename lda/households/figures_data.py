@@ -8,6 +8,7 @@ the database (no model instances, no JSON documents decoded):
 Merged households: events of a household merged into another count for the kept one.
 """
 
+import json
 from datetime import UTC, date, datetime
 
 from django.db.models import CharField, Q
@@ -69,15 +70,18 @@ def load_events(territory_id: int, start: date, end: date, as_of: datetime | Non
     merged_groups |= {kept[m] for m in merged_groups}
 
     loaded = []
-    for household, episode, kind, on, at, reason, home, decision, delay in period.annotate(
+    for household, episode, kind, on, at, reason, home, decision, delay, retained in period.annotate(
         at=_AT,
         reason=KT("payload__reason"),
         home=KT("payload__housed_in"),
         decision=KT("payload__decision"),
         delay=KT("payload__delay_days"),
-    ).values_list(*COLUMNS, "reason", "home", "decision", "delay"):
+        retained=KT("payload__retained"),
+    ).values_list(*COLUMNS, "reason", "home", "decision", "delay", "retained"):
         if kind == figures.LIST_LEFT:
             payload = {"reason": reason, "housed_in": home}
+            if retained not in (None, "null"):  # an anonymised household's exit (decision 0022)
+                payload["retained"] = json.loads(retained)
         elif kind == figures.ORIENTATION_DECIDED:
             # A JSON null reads as NULL on PostgreSQL but as the text 'null' on SQLite.
             payload = {"decision": decision, "delay_days": None if delay in (None, "null") else int(delay)}

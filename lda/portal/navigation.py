@@ -196,4 +196,10 @@ SECTIONS: tuple[Section, ...] = (
         "admin.territory.manage", "administration:territory", "Territoire", "Nom, département et EPCI du territoire."
     ),
     Section("audit.view", "audit:log", "Journal des accès", "Qui a consulté, modifié ou exporté quoi, et quand."),
+    Section(
+        "retention.view",
+        "retention:due",
+        "Conservation des données",
+        "Dossiers sans contact depuis bientôt deux ans, anonymisations à venir et gels juridiques.",
+    ),
 )
