@@ -1,5 +1,6 @@
 """The backup → restore drill (decision 0024): the pure comparison everywhere, the real drill on PostgreSQL."""
 
+import zlib
 from dataclasses import replace
 
 import pytest
@@ -119,7 +120,9 @@ def databases_named(prefix):
 
 
 def scratch_name(request):
-    return f"lda_ops_drill_t{abs(hash(request.node.name)) % 10**8}"
+    """Unique per test and per test database (one per engineer and per xdist worker): test_lda_ops → lda_ops_…"""
+    stem = connection.settings_dict["NAME"].removeprefix("test_")[:30]
+    return f"{stem}_drill_t{zlib.crc32(request.node.name.encode()) % 10**8}"
 
 
 def execute_on(copy, sql):
