@@ -8,7 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from lda.housing import codes, lifecycle
-from lda.housing.models import Proposal, UnitEvent
+from lda.housing.models import Proposal, Unit, UnitEvent
 
 P = codes.ProposalStatus
 
@@ -67,9 +67,14 @@ def progress(target: int | None, done: int, year: int, today: date) -> dict | No
     }
 
 
-def _count(queryset) -> Coalesce:
-    counted = queryset.order_by().values("unit__residence").annotate(n=Count("pk")).values("n")
+def _count(queryset, by: str = "unit__residence") -> Coalesce:
+    counted = queryset.order_by().values(by).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+# The unit counts are subqueries too, not `Count("units")`: a join would group the rows, and
+# PostgreSQL then evaluated the other subqueries once per joined unit instead of once per row
+# (5 to 20 s a page at scale 10, found by bench/load.py; decision 0024).
 
 
 def with_siao_counts(residences):
@@ -78,7 +83,7 @@ def with_siao_counts(residences):
     return residences.annotate(
         freed=_count(freed),
         handed=_count(freed.filter(to_siao=True)),
-        unit_count=Count("units", distinct=True),
+        unit_count=_count(Unit.objects.filter(residence=OuterRef("pk")), by="residence"),
     )
 
 
@@ -100,6 +105,6 @@ def with_designation_counts(contingents, year: int):
     sent = designations(Proposal.objects.filter(unit__contingent=OuterRef("pk")), year)
     counted = sent.order_by().values("unit__contingent").annotate(n=Count("pk")).values("n")
     return contingents.annotate(
-        unit_count=Count("units", distinct=True),
+        unit_count=_count(Unit.objects.filter(contingent=OuterRef("pk")), by="contingent"),
         designation_count=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)),
     )

@@ -324,6 +324,8 @@ def test_the_residence_page_shows_its_places_units_and_siao_share(client, territ
     assert "Le prochain logement libéré peut être attribué par la résidence." in html
     listed = page(client, coordinator, "housing_supply:residences").context["entries"]
     assert [(e["residence"], e["share"]["freed"], e["share"]["handed"]) for e in listed] == [(residence, 2, 1)]
+    # The units are counted once each, whatever their events (a subquery, not a join: decision 0024).
+    assert listed[0]["residence"].unit_count == 3
 
 
 def test_the_coordinator_creates_a_residence_others_may_not(client, territory, coordinator, landlord):
@@ -381,6 +383,7 @@ def test_a_contingent_shows_its_designations_outcomes_and_progress(client, terri
         assert len(response.context["designations"]) == 3
     entries = page(client, holder, "housing_supply:contingents").context["entries"]
     assert [(e["contingent"], e["contingent"].designation_count) for e in entries] == [(contingent, 3)]
+    assert entries[0]["contingent"].unit_count == 3
 
 
 def test_a_holder_sees_only_the_contingents_it_holds(client, territory, coordinator, landlord, other_landlord):
