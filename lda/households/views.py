@@ -366,6 +366,8 @@ def household_detail(request, pk):
             "refer": can(request.user, "referrals.create"),
             "merge": can(request.user, "households.merge"),
             "consultations": can(request.user, "audit.consultations"),
+            "rights": can(request.user, "households.rights"),
+            "history": can(request.user, "households.history"),
         },
         "home_types": dict(codes.HomeType.choices),
         "consent_labels": [label for code, label in OrganisationKind.choices if code in household.consent_kinds],
