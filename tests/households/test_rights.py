@@ -1,7 +1,7 @@
 """Rights of the person (spec 6): restriction and opposition, their effects, and the rectification
 history, through the real services."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -86,7 +86,9 @@ def test_a_request_date_is_accepted_exactly_between_the_file_creation_and_today(
     assert set(errors) <= {f"{which}_on"}
 
 
-@given(restricted=st.booleans(), opposed=st.booleans(), with_dates=st.booleans(), reason=st.sampled_from(["", "  ", "x"]))
+@given(
+    restricted=st.booleans(), opposed=st.booleans(), with_dates=st.booleans(), reason=st.sampled_from(["", "  ", "x"])
+)
 def test_a_flag_needs_its_date_and_a_reason_and_a_date_needs_its_flag(restricted, opposed, with_dates, reason):
     today = date(2026, 6, 1)
     on = today if with_dates else None
@@ -309,7 +311,9 @@ def test_history_rows_are_written_once(users, shared):
         row.save()
 
 
-@given(kept=st.booleans(), section=st.sampled_from(["", "legal", "notes", "whereabouts"]), s=st.booleans(), w=st.booleans())
+@given(
+    kept=st.booleans(), section=st.sampled_from(["", "legal", "notes", "whereabouts"]), s=st.booleans(), w=st.booleans()
+)
 def test_a_value_is_shown_only_to_who_may_see_its_section(kept, section, s, w):
     expected = kept and (w if section == "whereabouts" else s if section else True)
     assert rights.shown(kept, section, s, w) == expected
