@@ -58,15 +58,33 @@ def test_a_flagged_household_cannot_be_added_by_hand(territory, coordinator):
     assert not Proposal.objects.exists()
 
 
+@pytest.mark.parametrize("which", ["restricted", "opposed"])
+def test_a_request_withdraws_the_undecided_proposals(territory, coordinator, which):
+    household = household_on_list(coordinator)
+    other = household_on_list(coordinator, last_name="Autre")
+    unit = make_unit(territory, organisation_of(landlord_user(territory)))
+    proposal = proposals.add_candidate(unit, household, author_of(coordinator))
+    kept = proposals.add_candidate(unit, other, author_of(coordinator))
+    proposals.send_shortlist(unit, author_of(coordinator))
+    flag(household, coordinator, **{which: True})
+    proposal.refresh_from_db()
+    kept.refresh_from_db()
+    assert proposal.status == "withdrawn" and kept.status == "sent"
+    event = proposal.events.order_by("pk").last()
+    assert event.action == "withdraw" and event.user_id == coordinator.pk
+
+
 def test_a_shortlist_holding_a_flagged_candidate_is_not_sent(territory, coordinator):
+    """The guard behind the withdrawal: a candidate whose household is flagged is never sent."""
+    from lda.households.models import Household
+
     household = household_on_list(coordinator)
     unit = make_unit(territory, organisation_of(landlord_user(territory)))
     proposal = proposals.add_candidate(unit, household, author_of(coordinator))
-    flag(household, coordinator, restricted=True)
+    Household.objects.filter(pk=household.pk).update(rights_blocks=["proposals", "sharing"])
     with pytest.raises(ValidationError) as error:
         proposals.send_shortlist(unit, author_of(coordinator))
     assert household.reference in error.value.message_dict["unit"][0]
     proposal.refresh_from_db()
     unit.refresh_from_db()
     assert proposal.status == "candidate" and proposal.sent_on is None and unit.status == "available"
-    proposals.withdraw(proposal, author_of(coordinator))
