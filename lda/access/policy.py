@@ -36,6 +36,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "households.exit": frozenset({R.COORDINATOR, R.REFERENT}),
     "households.merge": frozenset({R.COORDINATOR}),
     "households.import": frozenset({R.COORDINATOR, R.REFERENT}),
+    # Rights of the person (spec 6): recording a restriction or an opposition and exporting
+    # everything held (the views also need the household's second gate); the rectification
+    # history is the coordinator's.
+    "households.rights": frozenset({R.COORDINATOR, R.REFERENT}),
+    "households.history": frozenset({R.COORDINATOR}),
     # Any partner organisation may refer a household (fiche saisine); the coordinator decides.
     "referrals.create": frozenset({R.COORDINATOR, R.REFERENT, R.SOCIAL_WORKER, R.LANDLORD, R.PREVENTION_AGENT}),
     "referrals.decide": frozenset({R.COORDINATOR}),

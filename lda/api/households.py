@@ -25,10 +25,11 @@ from lda.api.auth import OrganisationToken, api_permission
 from lda.audit.log import record_read, record_refusal
 from lda.core.validators import validate_commune_code
 from lda.households import codes, services
+from lda.households.codes import RightsEffect
 from lda.households.composition import composition
 from lda.households.ethos import KINDS, SITUATION_KINDS
 from lda.households.models import Household, HouseholdEvent, LivingSituation, Referral
-from lda.households.scopes import sensitive_filter
+from lda.households.scopes import not_blocked, sensitive_filter
 from lda.households.services import Author, DecisionData, PersonData, ReferralData
 from lda.households.visibility import Access, FileFacts, access
 
@@ -580,7 +581,12 @@ def households(request, filters: Query[HouseholdFilters]):
         .order_by("-started_on", "-pk")
         .values("kind")[:1]
     )
-    qs = Household.objects.for_user(actor).annotate(current_kind=Subquery(current_kind))
+    # A bulk read: households whose persons restricted the processing stay out (spec 6).
+    qs = (
+        Household.objects.for_user(actor)
+        .filter(not_blocked(RightsEffect.EXPORTS))
+        .annotate(current_kind=Subquery(current_kind))
+    )
     if filters.statut:
         qs = qs.filter(status=filters.statut)
     if filters.mis_a_jour_depuis:

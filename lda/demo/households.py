@@ -1223,6 +1223,7 @@ def _tables() -> dict[str, Table]:
                 "protected",
                 "whereabouts",
                 "notes",
+                "rights_blocks",
                 "version",
                 "created_at",
                 "updated_at",
@@ -1246,6 +1247,9 @@ def _tables() -> dict[str, Table]:
                 "administrative_status",
                 "is_head",
                 "name_key",
+                "rights_restricted",
+                "rights_opposed",
+                "rights_reason",
                 "created_at",
             ),
         ),
@@ -1416,6 +1420,7 @@ class Writer:
             self.protected(plan),
             f.get("whereabouts", ""),
             f.get("notes", ""),
+            [],  # rights_blocks: no demo person has asked for a restriction or objected
             version,
             self.at(plan.received_on),
             self.at(plan.acts[-1].day, 9 * 60),
@@ -1470,6 +1475,9 @@ class Writer:
                         p.administrative_status,
                         p.is_head,
                         name_key(p.last_name, p.first_name),
+                        False,
+                        False,
+                        "",
                         self.at(p.added_on or plan.received_on, 1),
                     )
                 )

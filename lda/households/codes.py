@@ -220,3 +220,44 @@ class CommitmentStatus(models.TextChoices):
     OPEN = "open", "En cours"
     DONE = "done", "Réalisé"
     CANCELLED = "cancelled", "Abandonné"
+
+
+# --- rights of the person (spec 6) ----------------------------------------------------------------
+
+
+class RightsFlag(models.TextChoices):
+    """What a person asked for about the processing of their data (RGPD articles 18 and 21)."""
+
+    RESTRICTED = "restricted", "Limitation du traitement"
+    OPPOSED = "opposed", "Opposition"
+
+
+class RightsEffect(models.TextChoices):
+    """Uses of a file that a person's request can stop."""
+
+    SHARING = "sharing", "Partage avec les organisations partenaires (accord de partage suspendu)"
+    PROPOSALS = "proposals", "Appariement et propositions aux bailleurs"
+    EXPORTS = "exports", "Exports et listes extraites (tableur, API)"
+
+
+# Which flag stops what, for the whole household of the flagged person. A restriction keeps the
+# data but stops every use beyond the accompaniment itself; an opposition stops the uses the person
+# objects to: sharing and being proposed to landlords. The rights export is never blocked (it is
+# the person's own right of access).
+RIGHTS_EFFECTS: dict[str, frozenset[str]] = {
+    RightsFlag.RESTRICTED: frozenset({RightsEffect.SHARING, RightsEffect.PROPOSALS, RightsEffect.EXPORTS}),
+    RightsFlag.OPPOSED: frozenset({RightsEffect.SHARING, RightsEffect.PROPOSALS}),
+}
+
+
+def rights_blocks(flags) -> list[str]:
+    """The effects stopped by a set of flags (of all the persons of a household), sorted."""
+    blocked: set[str] = set()
+    for flag in flags:
+        blocked |= RIGHTS_EFFECTS[flag]
+    return sorted(blocked)
+
+
+def blocks_filter_value(effect: str) -> str:
+    """The JSON fragment a `rights_blocks__icontains` lookup searches for one effect."""
+    return f'"{effect}"'

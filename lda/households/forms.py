@@ -334,3 +334,41 @@ class ListFilterForm(forms.Form):
         self.fields["ethos"].choices = [("", "Toutes"), *((k, f"{k}. {v}") for k, v in ETHOS_CATEGORIES.items())]
         self.fields["referent"].choices = [("", "Tous"), *referents]
         self.fields["organisation"].choices = [("", "Toutes"), *organisations]
+
+
+class PersonEditForm(VersionedForm, PersonForm):
+    """Rectifying a person's identity; the legal status only for who passes the second gate."""
+
+    def __init__(self, *args, sees_sensitive=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["confirm_distinct"]
+        if not sees_sensitive:
+            del self.fields["administrative_status"]
+
+
+class RightsForm(VersionedForm):
+    """A person's restriction or opposition (RGPD art. 18 and 21), or lifting it."""
+
+    person = forms.TypedChoiceField(label="Personne concernée", coerce=int, choices=())
+    restricted = forms.BooleanField(
+        label="Limitation du traitement demandée",
+        required=False,
+        help_text="Les données sont conservées, mais ni partagées, ni proposées à un bailleur, ni exportées.",
+    )
+    restricted_on = _date("Date de la demande de limitation", required=False)
+    opposed = forms.BooleanField(
+        label="Opposition exprimée",
+        required=False,
+        help_text="Le dossier n'est plus partagé avec les partenaires ni proposé à un bailleur.",
+    )
+    opposed_on = _date("Date de l'opposition", required=False)
+    reason = forms.CharField(
+        label="Motif ou objet de la demande",
+        max_length=300,
+        required=False,
+        help_text="Ce que la personne demande, en quelques mots. Jamais de numéro de sécurité sociale.",
+    )
+
+    def __init__(self, *args, persons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [(p.pk, str(p)) for p in persons]

@@ -28,7 +28,7 @@ from lda.households.models import (
     Resource,
 )
 from lda.households.normalise import fold
-from lda.households.services import Author, emit, touch
+from lda.households.services import Author, emit, refresh_rights_blocks, touch
 
 # What a household merge moves, by the key it is written under in `MergeRecord.moved`.
 MOVED_MODELS = {
@@ -132,6 +132,7 @@ def merge_households(
         performed_by=author.user,
     )
     record(Action.UPDATE, object_type="household_merge", object_id=merge.pk)
+    refresh_rights_blocks(kept)
     _events(EventKind.MERGED, (kept, merged), author, {"merge": merge.pk, "kept": kept.pk, "merged": merged.pk})
     return merge
 
@@ -205,6 +206,8 @@ def undo_merge(merge: MergeRecord, author: Author) -> None:
     Person.objects.filter(pk__in=previous.get("heads", [])).update(is_head=True)
     touch(merged, None, status=previous["status"], merged_into=None)
     touch(kept, None)
+    refresh_rights_blocks(kept)
+    refresh_rights_blocks(merged)
     _mark_undone(merge, author)
     _events(EventKind.MERGE_UNDONE, (kept, merged), author, {"merge": merge.pk, "kept": kept.pk, "merged": merged.pk})
 
@@ -287,6 +290,7 @@ def merge_persons(
         performed_by=author.user,
     )
     record(Action.UPDATE, object_type="person_merge", object_id=merge.pk)
+    refresh_rights_blocks(kept_household)
     households = {kept_household.pk: kept_household, merged_household.pk: merged_household}.values()
     _events(
         EventKind.MERGED, households, author, {"merge": merge.pk, "kept_person": kept.pk, "merged_person": merged.pk}
@@ -331,6 +335,7 @@ def _undo_person_merge(merge: MergeRecord, author: Author) -> None:
     households = {kept.household_id: kept.household, merged.household_id: merged.household}
     for household in households.values():
         touch(household, None)
+        refresh_rights_blocks(household)
     _mark_undone(merge, author)
     payload = {"merge": merge.pk, "kept_person": kept.pk, "merged_person": merged.pk}
     _events(EventKind.MERGE_UNDONE, households.values(), author, payload)

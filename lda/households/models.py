@@ -90,6 +90,10 @@ class Household(models.Model):
     whereabouts = models.CharField("adresse ou lieu où joindre le ménage", max_length=300, blank=True)
     notes = models.TextField("notes", blank=True)
 
+    # Denormalised from the persons' rights flags (codes.RIGHTS_EFFECTS): the uses stopped for the
+    # whole household, so that scopes, matching and exports filter in SQL.
+    rights_blocks = models.JSONField("usages suspendus (droits des personnes)", default=list, blank=True)
+
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged", verbose_name="fusionné dans"
     )
@@ -145,6 +149,16 @@ class Person(models.Model):
     )
     is_head = models.BooleanField("personne de référence", default=False)
     name_key = models.CharField("clé de recherche", max_length=250, db_index=True, editable=False)
+    # Rights of the person (spec 6): restriction (RGPD art. 18) and opposition (art. 21); what
+    # each stops is data (codes.RIGHTS_EFFECTS), denormalised on the household (`rights_blocks`).
+    rights_restricted = models.BooleanField("limitation du traitement", default=False)
+    rights_restricted_on = models.DateField("limitation demandée le", null=True, blank=True)
+    rights_opposed = models.BooleanField("opposition", default=False)
+    rights_opposed_on = models.DateField("opposition exprimée le", null=True, blank=True)
+    rights_reason = models.CharField("motif de la demande", max_length=300, blank=True)
+    rights_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged", verbose_name="fusionnée dans"
     )
@@ -167,6 +181,15 @@ class Person(models.Model):
 
     def age_on(self, day) -> int | None:
         return age_on(self.birth_date, day)
+
+    @property
+    def rights_flags(self) -> list[str]:
+        flags = []
+        if self.rights_restricted:
+            flags.append(codes.RightsFlag.RESTRICTED)
+        if self.rights_opposed:
+            flags.append(codes.RightsFlag.OPPOSED)
+        return flags
 
 
 class Resource(models.Model):
@@ -471,6 +494,8 @@ class EventKind(models.TextChoices):
     MERGE_UNDONE = "merge_undone", "Fusion annulée"
     MEASURE_ACTIVATED = "measure_activated", "Mesure d'accompagnement activée"
     MEASURE_ENDED = "measure_ended", "Fin d'une mesure d'accompagnement"
+    PERSON_UPDATED = "person_updated", "Personne modifiée"
+    RIGHTS_RECORDED = "rights_recorded", "Demande de limitation ou d'opposition enregistrée"
 
 
 class HouseholdEvent(models.Model):
@@ -506,4 +531,42 @@ class HouseholdEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError(self.APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+
+class FieldChange(models.Model):
+    """One field of a household or a person changed (the rectification history, spec 6): which
+    field, who, when; the old and new values only for the person's own data (`values_kept`), as
+    the French text shown then. Written once by the services; it holds personal values, so the
+    retention purge removes it with the household."""
+
+    WRITTEN_ONCE = "Une ligne de l'historique des modifications ne se modifie pas."
+
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="field_changes")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True, related_name="field_changes")
+    model = models.CharField("objet", max_length=20, choices=[("household", "Dossier"), ("person", "Personne")])
+    field = models.CharField("champ", max_length=50)
+    label = models.CharField("rubrique", max_length=120)
+    section = models.CharField("catégorie", max_length=20, blank=True)  # "", a Sensitive code, or "whereabouts"
+    values_kept = models.BooleanField("valeurs conservées", default=True)
+    old_value = models.TextField("ancienne valeur", blank=True)
+    new_value = models.TextField("nouvelle valeur", blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField("modifié le", default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "modification d'un champ"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["household", "at"], name="fieldchange_history_idx")]
+
+    def __str__(self):
+        return self.label
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError(self.WRITTEN_ONCE)
         super().save(*args, **kwargs)

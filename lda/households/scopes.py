@@ -5,11 +5,13 @@ from django.db.models import Q
 from lda.access.policy import scoped
 from lda.accounts.models import Organisation
 from lda.accounts.roles import Role
+from lda.households.codes import RightsEffect, blocks_filter_value
 from lda.households.models import (
     Commission,
     CommissionCase,
     Commitment,
     Episode,
+    FieldChange,
     Household,
     HouseholdEvent,
     LivingSituation,
@@ -53,11 +55,19 @@ def _reasons(actor, as_creator: bool, kinds: dict[int, str] | None = None) -> Q:
         if as_creator:
             condition |= Q(created_by_organisation_id__in=organisations)
         kinds = _organisation_kinds(actor) if kinds is None else kinds
+        # A person's restriction or opposition suspends the consent (codes.RIGHTS_EFFECTS).
+        shared = not_blocked(RightsEffect.SHARING)
         for organisation, kind in kinds.items():
-            condition |= Q(
-                accompanying_organisation_id=organisation, consent_given=True, consent_kinds__icontains=f'"{kind}"'
+            condition |= (
+                Q(accompanying_organisation_id=organisation, consent_given=True, consent_kinds__icontains=f'"{kind}"')
+                & shared
             )
     return condition
+
+
+def not_blocked(effect: str, prefix: str = "") -> Q:
+    """Households for which no person stopped `effect` (a `codes.RightsEffect`)."""
+    return ~Q(**{f"{prefix}rights_blocks__icontains": blocks_filter_value(effect)})
 
 
 def household_filter(actor) -> Q:
@@ -118,4 +128,10 @@ def _commitments(actor, qs):
 
 @scoped(MergeRecord)
 def _merges(actor, qs):
+    return qs.filter(territory_id__in=coordinator_territories(actor))
+
+
+@scoped(FieldChange)
+def _field_changes(actor, qs):
+    """The rectification history: the territory's coordinator (spec 6)."""
     return qs.filter(territory_id__in=coordinator_territories(actor))

@@ -9,18 +9,19 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from lda.accounts.models import Territory
 from lda.audit.log import record
 from lda.audit.models import Action
 from lda.core.validators import NIR_MESSAGE, contains_nir_like
-from lda.households import codes, pathway
+from lda.households import codes, pathway, rights
 from lda.households.ethos import KINDS
 from lda.households.models import (
     Episode,
     EventKind,
+    FieldChange,
     Household,
     HouseholdEvent,
     LivingSituation,
@@ -438,7 +439,11 @@ def update_household(household: Household, author: Author, expected_version: int
         "sne_renewed_on",
         "Le renouvellement ne peut pas précéder le dépôt de la demande.",
     )
+    before = {name: getattr(household, name) for name in changed}
     touch(household, expected_version, **{name: changes[name] for name in changed})
+    log_changes(
+        household, None, rights.changes_of(Household, before, {name: changes[name] for name in changed}), author
+    )
     sensitive = codes.Sensitive.NOTES if "notes" in changed else ""
     emit(household, EventKind.HOUSEHOLD_UPDATED, timezone.localdate(), author, {"fields": sorted(changed)}, sensitive)
     return changed
@@ -563,3 +568,144 @@ def return_to_list(household: Household, author: Author, on: date, expected_vers
     if expected_version is not None and household.version != expected_version:
         raise StaleVersion()
     return _return(household, author, on)
+
+
+# --- rectification history and rights of the person (spec 6) --------------------------------------
+
+
+def log_changes(household: Household, person: Person | None, changes: list, author: Author | None) -> None:
+    """Appends the rectification history of one write (one query)."""
+    if not changes:
+        return
+    FieldChange.objects.bulk_create(
+        [
+            FieldChange(
+                territory_id=household.territory_id,
+                household=household,
+                person=person,
+                model="person" if person is not None else "household",
+                field=c.field,
+                label=c.label[:120],
+                section=c.section,
+                values_kept=c.values_kept,
+                old_value=c.old_value,
+                new_value=c.new_value,
+                author_id=author.user_id if author else None,
+                organisation_id=author.organisation_id if author else None,
+            )
+            for c in changes
+        ]
+    )
+
+
+PERSON_FIELDS = (
+    "last_name",
+    "first_name",
+    "aliases",
+    "birth_date",
+    "birth_date_precision",
+    "sex",
+    "role",
+    "administrative_status",
+)
+
+
+def _check_person_belongs(household: Household, person: Person) -> None:
+    if person.household_id != household.pk or person.merged_into_id is not None:
+        raise ValidationError({"person": "Cette personne ne fait pas (ou plus) partie de ce ménage."})
+
+
+@transaction.atomic
+def update_person(
+    household: Household, person: Person, author: Author, data: PersonData, expected_version: int | None
+) -> list[str]:
+    """Rectifies a person's identity: checked like a new person, the household's version bumped,
+    each changed field kept in the history; the event names the fields, never their values."""
+    _check_person_belongs(household, person)
+    check_person(data)
+    fresh = new_person(household, data)
+    after = {name: getattr(fresh, name) for name in PERSON_FIELDS}
+    before = {name: getattr(person, name) for name in PERSON_FIELDS}
+    changed = [name for name in PERSON_FIELDS if before[name] != after[name]]
+    if not changed:
+        return []
+    touch(household, expected_version)
+    for name in changed:
+        setattr(person, name, after[name])
+    person.name_key = fresh.name_key
+    person.save(update_fields=[*changed, "name_key"])
+    log_changes(household, person, rights.changes_of(Person, before, after), author)
+    sensitive = codes.Sensitive.LEGAL if "administrative_status" in changed else ""
+    emit(household, EventKind.PERSON_UPDATED, timezone.localdate(), author, {"fields": sorted(changed)}, sensitive)
+    return changed
+
+
+def household_blocks(household: Household, exclude: Person | None = None, extra=()) -> list[str]:
+    """The uses stopped for the household by its persons' flags (codes.RIGHTS_EFFECTS)."""
+    flags = set(extra)
+    # A merged person's request still holds for the person they were merged into.
+    persons = Person.objects.filter(Q(household=household) | Q(merged_into__household=household))
+    if exclude is not None:
+        persons = persons.exclude(pk=exclude.pk)
+    for restricted, opposed in persons.values_list("rights_restricted", "rights_opposed"):
+        if restricted:
+            flags.add(codes.RightsFlag.RESTRICTED)
+        if opposed:
+            flags.add(codes.RightsFlag.OPPOSED)
+    return codes.rights_blocks(flags)
+
+
+@transaction.atomic
+def set_rights(
+    household: Household,
+    person: Person,
+    author: Author,
+    request: rights.RightsRequest,
+    expected_version: int | None,
+) -> list[str]:
+    """Records (or lifts) a person's restriction or opposition; the household's `rights_blocks`
+    follow in the same transaction, so sharing, matching and exports honour it at once."""
+    _check_person_belongs(household, person)
+    errors = rights.check_rights(request, timezone.localdate(), timezone.localdate(household.created_at))
+    if errors:
+        raise ValidationError(errors)
+    check_free_text(reason=request.reason)
+    after = {
+        "rights_restricted": request.restricted,
+        "rights_restricted_on": request.restricted_on if request.restricted else None,
+        "rights_opposed": request.opposed,
+        "rights_opposed_on": request.opposed_on if request.opposed else None,
+        "rights_reason": request.reason.strip() if (request.restricted or request.opposed) else "",
+    }
+    before = {name: getattr(person, name) for name in after}
+    changed = [name for name in after if before[name] != after[name]]
+    if not changed:
+        return []
+    flags = [
+        f
+        for f, on in ((codes.RightsFlag.RESTRICTED, request.restricted), (codes.RightsFlag.OPPOSED, request.opposed))
+        if on
+    ]
+    blocks = household_blocks(household, exclude=person, extra=flags)
+    touch(household, expected_version, rights_blocks=blocks)
+    for name in changed:
+        setattr(person, name, after[name])
+    person.rights_recorded_by = author.user
+    person.save(update_fields=[*changed, "rights_recorded_by"])
+    log_changes(household, person, rights.changes_of(Person, before, after), author)
+    emit(
+        household,
+        EventKind.RIGHTS_RECORDED,
+        timezone.localdate(),
+        author,
+        {"restricted": request.restricted, "opposed": request.opposed, "blocks": blocks},
+    )
+    return changed
+
+
+def refresh_rights_blocks(household: Household) -> None:
+    """Recomputes `rights_blocks` after persons moved (merges and their undoing)."""
+    blocks = household_blocks(household)
+    if blocks != (household.rights_blocks or []):
+        Household.objects.filter(pk=household.pk).update(rights_blocks=blocks)
+        household.rights_blocks = blocks

@@ -72,8 +72,11 @@ def _detail(kind: str, p: dict) -> str:
     if kind == EventKind.MEASURE_ENDED:
         measure = L["measure"].get(p.get("measure"), p.get("measure", ""))
         return f"{measure} — {L['measure_end'].get(p.get('reason'), '')}"
-    if kind == EventKind.HOUSEHOLD_UPDATED:
+    if kind in (EventKind.HOUSEHOLD_UPDATED, EventKind.PERSON_UPDATED):
         return f"{len(p.get('fields', []))} rubrique(s) modifiée(s)"
+    if kind == EventKind.RIGHTS_RECORDED:
+        yes = {True: "oui", False: "non"}
+        return f"limitation : {yes[bool(p.get('restricted'))]} — opposition : {yes[bool(p.get('opposed'))]}"
     return ""
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lda.households import referral_views, views
+from lda.households import referral_views, rights_views, views
 
 app_name = "households"
 urlpatterns = [
@@ -26,4 +26,9 @@ urlpatterns = [
     path("<int:pk>/retour/", views.household_return, name="return"),
     path("<int:pk>/saisine/", referral_views.referral_for_household, name="referral_existing"),
     path("<int:pk>/orientation/", referral_views.household_orient, name="orient"),
+    path("<int:pk>/droits/", rights_views.rights_page, name="rights"),
+    path("<int:pk>/droits/export.pdf", rights_views.rights_export_pdf, name="rights_export_pdf"),
+    path("<int:pk>/droits/export.json", rights_views.rights_export_json, name="rights_export_json"),
+    path("<int:pk>/historique/", rights_views.field_history, name="field_history"),
+    path("<int:pk>/personne/<int:person_pk>/modifier/", rights_views.person_edit, name="person_edit"),
 ]

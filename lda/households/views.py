@@ -30,7 +30,7 @@ from lda.households.composition import composition
 from lda.households.ethos import ETHOS_CATEGORIES, KINDS
 from lda.households.models import Household, HouseholdEvent, LivingSituation, Need, Person
 from lda.households.normalise import fold
-from lda.households.scopes import sensitive_filter
+from lda.households.scopes import not_blocked, sensitive_filter
 from lda.households.visibility import FileFacts, access
 
 PAGE_SIZE = 50
@@ -214,6 +214,8 @@ EXPORT_HEADER = [
 @recent_authentication_required
 def household_export(request):
     _, rows = filtered_households(request)
+    # Households whose persons restricted the processing stay out of exports (spec 6).
+    rows = rows.filter(not_blocked(codes.RightsEffect.EXPORTS))
     actor = actor_for(request.user)
     data = [
         [
@@ -364,6 +366,8 @@ def household_detail(request, pk):
             "refer": can(request.user, "referrals.create"),
             "merge": can(request.user, "households.merge"),
             "consultations": can(request.user, "audit.consultations"),
+            "rights": can(request.user, "households.rights"),
+            "history": can(request.user, "households.history"),
         },
         "home_types": dict(codes.HomeType.choices),
         "consent_labels": [label for code, label in OrganisationKind.choices if code in household.consent_kinds],

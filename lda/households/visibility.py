@@ -9,13 +9,16 @@ that both agree. Reasons to see a file, in order:
   sharing with that kind of partner;
 - sensitive sections (health, violence, legal status, free text…) only for the coordinator and the
   social workers of the referent and the accompanying organisation;
-- a protected file's whereabouts only for the people named on it.
+- a protected file's whereabouts only for the people named on it;
+- a person's restriction or opposition (`rights_blocks` holding `sharing`) suspends the consent:
+  the accompanying organisation then sees the file no more than without consent.
 """
 
 from dataclasses import dataclass
 
 from lda.access.policy import Actor
 from lda.accounts.roles import Role
+from lda.households.codes import RightsEffect
 
 FILE_ROLES = frozenset({Role.REFERENT, Role.SOCIAL_WORKER})
 
@@ -30,6 +33,7 @@ class FileFacts:
     consent_kinds: tuple[str, ...]
     protected: bool
     protected_viewer_ids: frozenset[int] = frozenset()
+    rights_blocks: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, household, protected_viewer_ids=frozenset()) -> "FileFacts":
@@ -42,6 +46,7 @@ class FileFacts:
             consent_kinds=tuple(household.consent_kinds or ()),
             protected=household.protected,
             protected_viewer_ids=frozenset(protected_viewer_ids),
+            rights_blocks=tuple(household.rights_blocks or ()),
         )
 
 
@@ -69,7 +74,11 @@ def access(actor: Actor, facts: FileFacts, organisation_kinds: dict[int, str]) -
             sees_file = sees_sensitive = True
         elif grant.role in FILE_ROLES:
             org = grant.organisation_id
-            consented = facts.consent_given and organisation_kinds.get(org) in facts.consent_kinds
+            consented = (
+                facts.consent_given
+                and organisation_kinds.get(org) in facts.consent_kinds
+                and RightsEffect.SHARING not in facts.rights_blocks
+            )
             if org in (facts.created_by_organisation_id, facts.referent_organisation_id):
                 sees_file = True
             if org == facts.accompanying_organisation_id and consented:

@@ -171,7 +171,10 @@ def engine_households(territory_id: int, today: date, household_ids=None) -> lis
         "demand_profile"
     )
     if household_ids is None:
-        households = households.filter(status=hcodes.HouseholdStatus.ON_LIST)
+        # A person's restriction or opposition takes the household out of matching (spec 6).
+        households = households.filter(status=hcodes.HouseholdStatus.ON_LIST).exclude(
+            rights_blocks__icontains=hcodes.blocks_filter_value(hcodes.RightsEffect.PROPOSALS)
+        )
     else:
         households = households.filter(pk__in=list(household_ids))
     households = list(households)

@@ -7,4 +7,4 @@ class HousingConfig(AppConfig):
     verbose_name = "Offre de logement et rapprochement"
 
     def ready(self):
-        from lda.housing import scopes, signals  # noqa: F401
+        from lda.housing import dossier_sections, scopes, signals  # noqa: F401

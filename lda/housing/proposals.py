@@ -24,6 +24,10 @@ U = codes.UnitStatus
 SHORTLIST = 3
 # Wishes a coordinator may go past, never silently: a justification is required and logged.
 WISH_REASONS = frozenset({"commune_non_souhaitee", "commune_refusee"})
+PROPOSALS_BLOCKED = (
+    "Une personne de ce ménage a demandé la limitation du traitement de ses données ou s'y est opposée : "
+    "le ménage ne peut pas être proposé à un bailleur tant que sa demande tient."
+)
 # Proposals that hold the unit for one household (the database holds it too).
 HOLDING = frozenset({P.OFFERED, P.ACCEPTED, P.LEASED})
 
@@ -136,6 +140,8 @@ def add_candidate(unit: Unit, household: Household, author: Author, justificatio
         )
     if household.territory_id != unit.territory_id or household.status != hcodes.HouseholdStatus.ON_LIST:
         raise ValidationError({"household": "Seul un ménage sur la liste du territoire peut être proposé."})
+    if hcodes.RightsEffect.PROPOSALS in (household.rights_blocks or []):
+        raise ValidationError({"household": PROPOSALS_BLOCKED})
     taken = Proposal.objects.filter(unit=unit, status__in=codes.ACTIVE_PROPOSAL)
     if taken.filter(household=household).exists():
         raise ValidationError({"household": "Ce ménage est déjà candidat sur ce logement."})
@@ -219,6 +225,16 @@ def send_shortlist(unit: Unit, author: Author, on: date | None = None) -> int:
     candidates = list(Proposal.objects.select_for_update().filter(unit=unit, status=P.CANDIDATE).order_by("rank"))
     if not candidates:
         raise lifecycle.TransitionRefused("Aucune candidature à transmettre pour ce logement.")
+    blocked = list(
+        Household.objects.filter(
+            pk__in=[p.household_id for p in candidates],
+            rights_blocks__icontains=hcodes.blocks_filter_value(hcodes.RightsEffect.PROPOSALS),
+        ).values_list("reference", flat=True)
+    )
+    if blocked:
+        raise ValidationError(
+            {"unit": f"{PROPOSALS_BLOCKED} Retirez d'abord la candidature : {', '.join(sorted(blocked))}."}
+        )
     for proposal in candidates:
         proposal.unit = unit
         _move(proposal, "send", author, on, sent_on=on)

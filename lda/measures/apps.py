@@ -7,4 +7,4 @@ class MeasuresConfig(AppConfig):
     verbose_name = "Mesures d'accompagnement"
 
     def ready(self):
-        from lda.measures import scopes, signals  # noqa: F401
+        from lda.measures import dossier_sections, scopes, signals  # noqa: F401

@@ -156,8 +156,9 @@ ROLES = [Role.COORDINATOR, Role.REFERENT, Role.SOCIAL_WORKER, Role.LANDLORD]
     accompanying=st.one_of(st.none(), st.integers(0, 3)),
     consent=st.booleans(),
     kinds=st.lists(st.sampled_from(["association", "siao", "platform"]), unique=True, max_size=3),
+    flags=st.lists(st.sampled_from(["restricted", "opposed"]), unique=True, max_size=2),
 )
-def test_access_and_scope_agree(territory, role, org, creator, referent, accompanying, consent, kinds):
+def test_access_and_scope_agree(territory, role, org, creator, referent, accompanying, consent, kinds, flags):
     from tests.factories import OrganisationFactory
 
     orgs = [
@@ -171,6 +172,7 @@ def test_access_and_scope_agree(territory, role, org, creator, referent, accompa
         accompanying_organisation=orgs[accompanying] if accompanying is not None else None,
         consent_given=consent,
         consent_kinds=kinds,
+        rights_blocks=codes.rights_blocks(flags),  # a person's restriction or opposition (decision 0023)
     )
     actor = Actor(user_id=1, grants=(Grant(orgs[org].pk, territory.pk, role),))
     in_python = access(actor, FileFacts.of(household), {o.pk: o.kind for o in orgs}).file
