@@ -63,6 +63,10 @@ def _birth_precision(row) -> str:
     return P.MONTH if row.birth_precision_was_day else row.birth_date_precision
 
 
+def _known_blocks(row) -> list[str]:
+    return [b for b in row.rights_blocks or [] if b in household_codes.RightsEffect.values]
+
+
 def _empty_dict(row) -> dict:
     return {}
 
@@ -95,11 +99,12 @@ ERASURE: tuple[Erasure, ...] = (
     Erasure("measures.MeasureDocument", "measure__household_id", delete=True),  # the signed contracts
     Erasure("measures.Alert", "measure__household_id", delete=True),
     Erasure("retention.RetentionNotice", "household_id", delete=True),
+    Erasure("households.FieldChange", "household_id", delete=True),  # the rectification history: values
     Erasure("households.Person", "household_id",
             replace={"last_name": ANONYMOUS_NAME, "first_name": "", "aliases": "", "name_key": "",
                      "administrative_status": household_codes.AdministrativeStatus.UNKNOWN,
-                     "birth_date_precision": _birth_precision},
-            blur=("birth_date", "created_at")),
+                     "birth_date_precision": _birth_precision, "rights_reason": "", "rights_recorded_by": None},
+            blur=("birth_date", "created_at", "rights_restricted_on", "rights_opposed_on")),
     Erasure("households.Household", "pk",
             replace={"reference": _reference, "status": _closed_if_active, "whereabouts": "", "notes": "",
                      "sne_number": "", "sne_filed_on": None, "sne_renewed_on": None, "sne_active": False,
@@ -107,7 +112,8 @@ ERASURE: tuple[Erasure, ...] = (
                      "refused_communes": [], "wished_home_types": [], "has_pets": False,
                      "needs_ground_floor": False, "needs_accessible": False, "wants_to_live_alone": None,
                      "consent_given": False, "consent_on": None, "consent_recorded_by": None, "consent_kinds": [],
-                     "protected": False, "referent": None, "next_review_on": None, "current_ethos": None},
+                     "protected": False, "referent": None, "next_review_on": None, "current_ethos": None,
+                     "rights_blocks": _known_blocks},
             blur=("entered_list_on", "last_contact_on", "created_at", "updated_at"),
             clear=("protected_viewers",)),
     Erasure("households.Episode", "household_id", blur=("opened_on", "entered_list_on", "left_on")),
