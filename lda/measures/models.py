@@ -500,7 +500,11 @@ class FundingAgreement(models.Model):
     # Seed 003: "les charges directes et indirectes, plafonnées à hauteur de 25% maximum du montant
     # versé" — the ceiling covers both; personnel costs are the other heading (decision 0025).
     direct_costs = models.DecimalField(
-        "charges directes déclarées, hors frais de personnel (€)", max_digits=12, decimal_places=2, null=True, blank=True
+        "charges directes déclarées, hors frais de personnel (€)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
     indirect_costs = models.DecimalField(
         "charges indirectes déclarées (€)", max_digits=12, decimal_places=2, null=True, blank=True

@@ -283,7 +283,9 @@ def pre_housing(rules: TypeRules, facts: MeasureFacts, today: date) -> PreHousin
     flagged (`exceeded`, the alert), and the accompaniment received before it still counts."""
     if rules.pre_housing_months is None or facts.activated_on is None:
         return PreHousing(applies=False)
-    deadline = month_start(facts.activated_on, rules.pre_housing_months) if rules.pre_housing_months else facts.activated_on
+    deadline = (
+        month_start(facts.activated_on, rules.pre_housing_months) if rules.pre_housing_months else facts.activated_on
+    )
     entry = facts.housing_entry_on
     if entry is not None and entry <= facts.activated_on:
         return PreHousing(applies=True, entry_deadline=deadline)
