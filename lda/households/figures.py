@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from operator import attrgetter
 
+from lda.core import disclosure
 from lda.households import codes, ethos
 
 # The event kinds read here (values of models.EventKind; tests check they match).
@@ -267,32 +268,26 @@ def cells_and_groups(table: FiguresTable) -> tuple[dict[str, int], list[tuple[st
     return cells, groups
 
 
-def hidden_cells(cells: dict[str, int], groups: list[tuple[str, list[str]]], threshold: int) -> set[str]:
-    """Primary suppression (1..threshold-1), then secondary until no group has exactly one hidden cell.
+# Inequalities a reader also knows: the households housed without shelter are among the housed.
+BOUNDS = (("without_shelter", "housed"),)
 
-    A group with one hidden cell would give it back by subtraction; the second cell hidden is the
-    smallest non-zero visible part (the least information lost), else the total.
-    """
-    hidden = {name for name, value in cells.items() if 0 < value < threshold}
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in groups:
-            members = [total, *parts]
-            if sum(name in hidden for name in members) != 1:
-                continue
-            visible = [name for name in parts if name not in hidden]
-            candidates = sorted((cells[n], i, n) for i, n in enumerate(visible) if cells[n] > 0)
-            if candidates:
-                choice = candidates[0][2]
-            elif total not in hidden:
-                choice = total
-            else:
-                choice = visible[0] if visible else None
-            if choice is not None:
-                hidden.add(choice)
-                changed = True
-    return hidden
+
+def hidden_cells(
+    cells: dict[str, int], groups: list[tuple[str, list[str]]], threshold: int, bounds: tuple = ()
+) -> set[str]:
+    """Primary suppression (1..threshold-1), then the audited secondary suppression of
+    `lda.core.disclosure` (decision 0026): more cells are masked until no masked count can be
+    narrowed, from the published totals, zeros and non-negativity, to `threshold` values or fewer."""
+    return disclosure.protect(cells, groups, threshold, (*BOUNDS, *bounds))
+
+
+def delay_bounds(table: FiguresTable, threshold: int) -> tuple:
+    """The delays' household counts a reader may see (at least `threshold`): lower bounds of their base."""
+    bounds = []
+    for delay, base in ((table.housing_delay, "housed"), (table.decision_delay, "decisions")):
+        if delay.households and delay.households >= threshold:
+            bounds.append((delay.households, base))
+    return tuple(bounds)
 
 
 def suppress(table: FiguresTable, threshold: int) -> FiguresTable:
@@ -301,7 +296,7 @@ def suppress(table: FiguresTable, threshold: int) -> FiguresTable:
     hidden count or on fewer than `threshold` households. Minimum and maximum delays describe one
     household each: always hidden."""
     cells, _groups = cells_and_groups(table)
-    hidden = hidden_cells(cells, _groups, threshold)
+    hidden = hidden_cells(cells, _groups, threshold, delay_bounds(table, threshold))
 
     def show(name):
         return None if name in hidden else cells[name]

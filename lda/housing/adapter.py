@@ -7,6 +7,7 @@ current ETHOS category, the priority publics, the accessibility needs.
 
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count
 
@@ -142,8 +143,8 @@ def engine_thresholds(rules: MatchingRules) -> constraints.Thresholds:
     return constraints.Thresholds(
         territory=str(rules.territory_id),
         version=f"v{rules.number}",
-        max_effort_rate=float(rules.max_effort_rate),
-        min_daily_rest_per_uc=float(rules.min_daily_rest_per_uc),
+        max_effort_rate=Decimal(rules.max_effort_rate),  # exact: money is compared in cents (decision 0026)
+        min_daily_rest_per_uc=Decimal(rules.min_daily_rest_per_uc),
         max_active_proposals=rules.max_active_proposals,
         typologies_by_size={int(k): frozenset(v) for k, v in rules.typologies_by_size.items()},
         kind_rules={
@@ -184,15 +185,15 @@ def engine_households(territory_id: int, today: date, household_ids=None) -> lis
         "household_id", "role", "sex", "is_head"
     ):
         persons[p.household_id].append(p)
-    money = defaultdict(float)
-    benefit = defaultdict(float)
+    money = defaultdict(Decimal)  # exact sums: the engine compares cents (decision 0026)
+    benefit = defaultdict(Decimal)
     for household_id, kind, amount in Resource.objects.filter(household_id__in=ids).values_list(
         "household_id", "kind", "monthly_amount"
     ):
         if kind == hcodes.ResourceKind.HOUSING_BENEFIT:
-            benefit[household_id] += float(amount)
+            benefit[household_id] += Decimal(amount)
         else:
-            money[household_id] += float(amount)
+            money[household_id] += Decimal(amount)
     active = dict(
         Proposal.objects.filter(household_id__in=ids, status__in=codes.ACTIVE_PROPOSAL)
         .values("household_id")
@@ -227,8 +228,8 @@ def engine_households(territory_id: int, today: date, household_ids=None) -> lis
                 id=h.pk,
                 adults=adults,
                 children=children,
-                resources=round(money[h.pk], 2),
-                housing_benefit=float(profile.housing_benefit)
+                resources=money[h.pk],
+                housing_benefit=Decimal(profile.housing_benefit)
                 if profile and profile.housing_benefit
                 else benefit[h.pk],
                 priority=priority_of(h),
@@ -260,8 +261,8 @@ def engine_unit(unit: Unit) -> data.Unit:
         floor=unit.floor,
         lift=unit.lift,
         wheelchair_accessible=unit.wheelchair_accessible,
-        rent=float(unit.rent),
-        charges=float(unit.charges),
+        rent=Decimal(unit.rent),
+        charges=Decimal(unit.charges),
         contingent=unit.contingent_kind,
         qpv=unit.qpv,
     )

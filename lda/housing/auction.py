@@ -231,6 +231,54 @@ def _fill_with_zero_pairs(hptr, au, value, cap, holder, place, arc, active) -> N
                 break
 
 
+@numba.njit(cache=True)
+def _refill(hptr, au, value, chosen, nh, nu, cap):
+    taken = np.zeros(nh, np.bool_)
+    room = np.full(nu, cap, np.int64)
+    keep = np.zeros(len(au), np.bool_)
+    for k in chosen:
+        if value[k] > 0:
+            keep[k] = True
+            taken[_household_of(hptr, k)] = True
+            room[au[k]] -= 1
+    for i in range(nh):
+        if taken[i]:
+            continue
+        for k in range(hptr[i], hptr[i + 1]):
+            if value[k] == 0 and room[au[k]] > 0:
+                keep[k] = True
+                room[au[k]] -= 1
+                break
+    return np.flatnonzero(keep)
+
+
+@numba.njit(cache=True)
+def _household_of(hptr, k):
+    """The household of pair k (pairs sorted by household)."""
+    return np.searchsorted(hptr, k, side="right") - 1
+
+
+def with_zero_pairs_filled(nh: int, nu: int, ch: np.ndarray, cu: np.ndarray, value: np.ndarray, chosen, capacity: int):
+    """The canonical form of an optimal assignment, whichever solver found it (issue 20 point 5):
+    its pairs worth more than 0, then every household left out, in index order, takes through its
+    first pair worth 0 (in pair order) a place still free. The total does not change, no place a
+    household could take at no cost stays empty, and the auction and the fallback give the same
+    shortlists whenever the positive part of the optimum is unique."""
+    if not len(ch):
+        return np.zeros(0, np.int64)
+    ch = np.ascontiguousarray(ch, dtype=np.int64)
+    hptr = np.searchsorted(ch, np.arange(nh + 1)).astype(np.int64)
+    return _refill(
+        hptr,
+        np.ascontiguousarray(cu, dtype=np.int64),
+        np.ascontiguousarray(value, dtype=np.int64),
+        np.ascontiguousarray(chosen, dtype=np.int64),
+        nh,
+        nu,
+        capacity,
+    )
+
+
 def solve(nh: int, nu: int, ch: np.ndarray, cu: np.ndarray, value: np.ndarray, capacity: int) -> Solution:
     """The optimal assignment of the pairs (ch[k], cu[k]) worth value[k]; `ch` ascending."""
     start = time.perf_counter()

@@ -4,15 +4,24 @@
 was this household not proposed for this unit?" always has an answer. The vectorised twin used by
 the engine (`lda/housing/matching.py`) computes the same comparisons with the same arithmetic
 (`max_housing_cost`, `min_surface`), so both agree to the last bit.
+
+**Money is integer cents** (decision 0026): amounts are turned into cents once (`cents`, exact for
+the decimal values the records hold, floats read through their shortest decimal form), rates into
+exact fractions (`rate_fraction`), consumption units into tenths (`uc_tenths`), and every cap is
+compared in integers, rounded in the household's favour only where the rule's bound is not a whole
+cent: "at most 30 %" admits net ≤ ⌊30 % × resources⌋ cents, "at least 10 € per UC per day" demands
+resources − net ≥ ⌈10 € × 30 × UC⌉ cents. A pair exactly on a cap is feasible.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
-from lda.housing.data import Household, Unit
+from lda.housing.data import Household, Unit, cents
 
 # Reason codes, in the order they are checked and listed. Labels are shown to coordinators.
 REASONS: dict[str, str] = {
@@ -74,8 +83,8 @@ class Thresholds:
 
     territory: str = "exemple"
     version: str = "2025-1"
-    max_effort_rate: float = 0.30  # taux d'effort after housing benefit, at most
-    min_daily_rest_per_uc: float = 10.0  # reste à vivre per consumption unit per day, at least (€)
+    max_effort_rate: float | Decimal = 0.30  # taux d'effort after housing benefit, at most
+    min_daily_rest_per_uc: float | Decimal = 10.0  # reste à vivre per consumption unit per day, at least (€)
     days_per_month: int = 30
     max_active_proposals: int = 1  # a household is on at most this many proposals at once
     typologies_by_size: dict[int, frozenset[int]] = field(default_factory=lambda: dict(TYPOLOGIES_BY_SIZE))
@@ -113,20 +122,35 @@ def typology_matrix(thresholds: Thresholds) -> np.ndarray:
     return allowed
 
 
+def cents_array(amounts) -> np.ndarray:
+    return np.fromiter((cents(a) for a in amounts), dtype=np.int64)
+
+
+def rate_fraction(rate) -> Fraction:
+    """A rate (0.30, Decimal("0.300")) as an exact fraction (3/10)."""
+    return Fraction(rate if isinstance(rate, Decimal) else Decimal(str(rate)))
+
+
 def consumption_units(adults: int, children: int) -> float:
     """OECD modified scale: 1 for the first adult, 0.5 per other person aged 14+, 0.3 per child under 14."""
     if adults < 1:
         raise ValueError("un ménage compte au moins une personne de 14 ans ou plus")
-    return 1.0 + 0.5 * (adults - 1) + 0.3 * children
+    return uc_tenths(adults, children) / 10
+
+
+def uc_tenths(adults, children):
+    """Consumption units in tenths, exactly (10 + 5 per other person aged 14+ + 3 per child under 14)."""
+    return 10 + 5 * (adults - 1) + 3 * children
 
 
 def consumption_units_array(adults: np.ndarray, children: np.ndarray) -> np.ndarray:
-    return 1.0 + 0.5 * (adults.astype(np.float64) - 1) + 0.3 * children.astype(np.float64)
+    """Consumption units in tenths (int64), the engine's exact unit."""
+    return uc_tenths(adults.astype(np.int64), children.astype(np.int64))
 
 
 @dataclass(frozen=True)
 class Affordability:
-    housing_cost: float  # rent + charges
+    housing_cost: float  # rent + charges (€, for display: computed from exact cents)
     net_cost: float  # rent + charges − housing benefit (never below 0)
     effort_rate: float  # net cost ÷ resources
     daily_rest_per_uc: float  # (resources − net cost) ÷ UC ÷ days per month
@@ -134,34 +158,45 @@ class Affordability:
 
 
 def affordability(household: Household, unit: Unit, thresholds: Thresholds) -> Affordability:
-    cost = unit.rent + unit.charges
-    net = max(cost - household.housing_benefit, 0.0)
-    r = household.resources
+    """The figures shown to coordinators, computed from cents (the checks do not use these floats)."""
+    cost = cents(unit.rent) + cents(unit.charges)
+    net = max(cost - cents(household.housing_benefit), 0)
+    r = cents(household.resources)
     rate = net / r if r > 0 else (0.0 if net == 0 else float("inf"))
-    uc = consumption_units(household.adults, household.children)
-    rest = (r - net) / uc / thresholds.days_per_month
-    return Affordability(cost, net, rate, rest, uc)
+    uc10 = uc_tenths(household.adults, household.children)
+    consumption_units(household.adults, household.children)  # refuses a household without an adult
+    rest = (r - net) * 10 / uc10 / thresholds.days_per_month / 100
+    return Affordability(cost / 100, net / 100, rate, rest, uc10 / 10)
 
 
 def effort_cap(resources, benefit, thresholds: Thresholds):
-    """Highest rent + charges keeping the taux d'effort at or under the threshold."""
-    return benefit + thresholds.max_effort_rate * resources
+    """Highest rent + charges (cents) keeping the taux d'effort at or under the threshold:
+    net ≤ rate × R ⇔ cost − benefit ≤ ⌊rate × R⌋ (cost in whole cents). Ints or int64 arrays."""
+    rate = rate_fraction(thresholds.max_effort_rate)
+    return benefit + (resources * rate.numerator) // rate.denominator
 
 
-def rest_cap(resources, benefit, uc, thresholds: Thresholds):
-    """Highest rent + charges keeping the reste à vivre at or above the threshold (< benefit: never)."""
-    return benefit + resources - thresholds.min_daily_rest_per_uc * thresholds.days_per_month * uc
+def rest_floor(uc10, thresholds: Thresholds):
+    """The monthly reste à vivre demanded (cents), rounded up: ⌈rest per day × days × UC⌉."""
+    per_day = cents(thresholds.min_daily_rest_per_uc)
+    return -((-per_day * thresholds.days_per_month * uc10) // 10)
 
 
-def max_housing_cost(resources, benefit, uc, thresholds: Thresholds):
-    """Highest affordable rent + charges, or −1 when no unit is (resources below the rest threshold).
+def rest_cap(resources, benefit, uc10, thresholds: Thresholds):
+    """Highest rent + charges (cents) keeping the reste à vivre at or above the threshold (< benefit: never)."""
+    return benefit + resources - rest_floor(uc10, thresholds)
 
-    net ≤ rate × R ⇔ cost ≤ benefit + rate × R; and R − net ≥ rest × days × UC ⇔ R ≥ rest × days ×
-    UC and cost ≤ benefit + R − rest × days × UC. Works on floats and on numpy arrays.
+
+def max_housing_cost(resources, benefit, uc10, thresholds: Thresholds):
+    """Highest affordable rent + charges in cents, or −1 when no unit is (resources below the rest floor).
+
+    net ≤ rate × R ⇔ cost ≤ benefit + ⌊rate × R⌋; and R − net ≥ F (F the rest floor) ⇔ R ≥ F and
+    cost ≤ benefit + R − F. Works on ints and on int64 numpy arrays (resources, benefit in cents,
+    consumption units in tenths).
     """
-    floor = thresholds.min_daily_rest_per_uc * thresholds.days_per_month * uc
-    cap = np.minimum(effort_cap(resources, benefit, thresholds), rest_cap(resources, benefit, uc, thresholds))
-    return np.where(resources >= floor, cap, -1.0)
+    floor = rest_floor(uc10, thresholds)
+    cap = np.minimum(effort_cap(resources, benefit, thresholds), rest_cap(resources, benefit, uc10, thresholds))
+    return np.where(resources >= floor, cap, -1)
 
 
 def why_not(household: Household, unit: Unit, thresholds: Thresholds, *, proposals_in_run: int = 0) -> list[str]:
@@ -172,14 +207,13 @@ def why_not(household: Household, unit: Unit, thresholds: Thresholds, *, proposa
         reasons.append("typologie")
     if unit.surface < min_surface(size):
         reasons.append("surface")
-    cost = unit.rent + unit.charges
-    uc = consumption_units(household.adults, household.children)
-    if not cost <= effort_cap(household.resources, household.housing_benefit, thresholds):
+    cost = cents(unit.rent) + cents(unit.charges)
+    resources, benefit = cents(household.resources), cents(household.housing_benefit)
+    consumption_units(household.adults, household.children)  # refuses a household without an adult
+    uc10 = uc_tenths(household.adults, household.children)
+    if not cost <= effort_cap(resources, benefit, thresholds):
         reasons.append("taux_effort")
-    floor = thresholds.min_daily_rest_per_uc * thresholds.days_per_month * uc
-    if household.resources < floor or not cost <= rest_cap(
-        household.resources, household.housing_benefit, uc, thresholds
-    ):
+    if resources < rest_floor(uc10, thresholds) or not cost <= rest_cap(resources, benefit, uc10, thresholds):
         reasons.append("reste_a_vivre")
     if household.wheelchair and not unit.wheelchair_accessible:
         reasons.append("fauteuil")

@@ -8,6 +8,7 @@ output does not depend on the order the records came in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -25,13 +26,14 @@ TYPOLOGY_NAMES: dict[int, str] = {1: "T1", 2: "T2", 3: "T3", 4: "T4", 5: "T5", 6
 
 @dataclass(frozen=True)
 class Household:
-    """A pending demand, as the engine sees it. Money is monthly, in euros."""
+    """A pending demand, as the engine sees it. Money is monthly, in euros (Decimal or float; the
+    engine turns it into whole cents once, `constraints.cents`)."""
 
     id: int
     adults: int  # persons aged 14 or more, the reference person included (≥ 1)
     children: int  # persons under 14
-    resources: float
-    housing_benefit: float = 0.0  # estimated APL / AL for a unit of the size asked
+    resources: float | Decimal
+    housing_benefit: float | Decimal = 0.0  # estimated APL / AL for a unit of the size asked
     priority: str = "autre"  # one of TIERS
     criteria: frozenset[str] = frozenset()  # scoring-grid criteria the household meets
     months_on_list: int = 0
@@ -68,10 +70,16 @@ class Unit:
     floor: int
     lift: bool
     wheelchair_accessible: bool
-    rent: float
-    charges: float
+    rent: float | Decimal
+    charges: float | Decimal
     contingent: str  # prefecture, action_logement, commune, epci, departement, bailleur, …
     qpv: bool = False
+
+
+def cents(amount) -> int:
+    """Euros as whole cents, rounded half up (floats read through their shortest decimal form)."""
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _vocabulary(values) -> list[str]:
@@ -148,8 +156,9 @@ class Instance:
             "id": col(lambda x: x.id, np.int64),
             "adults": col(lambda x: x.adults, np.int16),
             "children": col(lambda x: x.children, np.int16),
-            "resources": col(lambda x: x.resources, np.float64),
-            "benefit": col(lambda x: x.housing_benefit, np.float64),
+            # Money in integer cents (decision 0026): caps are compared exactly.
+            "resources": col(lambda x: cents(x.resources), np.int64),
+            "benefit": col(lambda x: cents(x.housing_benefit), np.int64),
             "tier": col(lambda x: TIERS.index(x.priority), np.int8),
             "criteria": col(lambda x: _mask(x.criteria, cri), np.int64),
             "months": col(lambda x: x.months_on_list, np.int32),
@@ -181,7 +190,7 @@ class Instance:
             "floor": ucol(lambda x: x.floor, np.int16),
             "lift": ucol(lambda x: x.lift, np.bool_),
             "wheelchair": ucol(lambda x: x.wheelchair_accessible, np.bool_),
-            "cost": ucol(lambda x: x.rent + x.charges, np.float64),
+            "cost": ucol(lambda x: cents(x.rent) + cents(x.charges), np.int64),  # cents
             "contingent": ucol(lambda x: ki[x.contingent], np.int16),
         }
         uidx = {x.id: i for i, x in enumerate(units)}

@@ -325,7 +325,9 @@ def _solve_flow(nh: int, nu: int, ch: np.ndarray, cu: np.ndarray, value: np.ndar
 
 def _assign(nh: int, nu: int, ch: np.ndarray, cu: np.ndarray, value: np.ndarray, stats: dict) -> np.ndarray:
     """The chosen pairs of the optimal b-matching: the auction, proven optimal by its certificate;
-    OR-Tools' min-cost flow should the certificate ever fail (never seen on the benchmarks)."""
+    OR-Tools' min-cost flow should the certificate ever fail (never seen on the benchmarks). Either
+    result is put in the canonical form `auction.with_zero_pairs_filled`, so the fallback fills the
+    places the auction fills."""
     if not len(ch):
         return np.zeros(0, dtype=np.int64)
     solution = auction.solve(nh, nu, ch, cu, value, SHORTLIST)
@@ -337,12 +339,15 @@ def _assign(nh: int, nu: int, ch: np.ndarray, cu: np.ndarray, value: np.ndarray,
         certified=solution.certified,
     )
     if solution.certified:
-        return solution.chosen
-    logger.warning(
-        "matching: auction not certified (gap %s, scale %s), min-cost flow used", solution.gap, solution.scale
-    )
-    stats["method"] = "flot de coût minimal"
-    return _solve_flow(nh, nu, ch, cu, value)
+        chosen = solution.chosen
+    else:
+        logger.warning(
+            "matching: auction not certified (gap %s, scale %s), min-cost flow used", solution.gap, solution.scale
+        )
+        stats["method"] = "flot de coût minimal"
+        chosen = _solve_flow(nh, nu, ch, cu, value)
+    # Both paths end in the same canonical form: free places taken through pairs worth 0 (decision 0020).
+    return auction.with_zero_pairs_filled(nh, nu, ch, cu, value, chosen, SHORTLIST)
 
 
 def engine(instance: Instance, thresholds: Thresholds, grid: Grid, candidates: Candidates | None = None) -> Run:

@@ -95,7 +95,7 @@ class MeasureTypeVersion(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     indirect_cost_cap = models.DecimalField(
-        "plafond des charges indirectes (part du montant versé)",
+        "plafond des charges directes et indirectes, hors frais de personnel (part du montant versé)",
         max_digits=4,
         decimal_places=3,
         null=True,
@@ -497,6 +497,15 @@ class FundingAgreement(models.Model):
     signed_on = models.DateField("convention signée le", null=True, blank=True)
     households_funded = models.PositiveIntegerField("ménages financés sur l'année")
     advance_paid = models.DecimalField("avance versée (€)", max_digits=12, decimal_places=2, default=Decimal("0"))
+    # Seed 003: "les charges directes et indirectes, plafonnées à hauteur de 25% maximum du montant
+    # versé" — the ceiling covers both; personnel costs are the other heading (decision 0025).
+    direct_costs = models.DecimalField(
+        "charges directes déclarées, hors frais de personnel (€)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
     indirect_costs = models.DecimalField(
         "charges indirectes déclarées (€)", max_digits=12, decimal_places=2, null=True, blank=True
     )

@@ -290,7 +290,9 @@ def _funding_row(row: data.FundingRow) -> dict:
         "advance_paid": euros(line.advance_paid),
         "balance": euros(line.balance),
         "balance_label": line.balance_label,
-        "indirect_costs": euros(line.cap.declared),
+        "direct_costs": euros(line.agreement.direct_costs if line.agreement else None),
+        "indirect_costs": euros(line.agreement.indirect_costs if line.agreement else None),
+        "capped_costs": euros(line.cap.declared),
         "cap_share": statements.percent(line.cap.cap),
         "cap_limit": euros(line.cap.limit),
         "cap_message": line.cap.message,
@@ -315,11 +317,21 @@ class AgreementForm(forms.Form):
         help_text="Montant en euros, centimes après une virgule (par exemple 42000 ou 42000,50).",
         error_messages={"invalid": "Indiquez un montant en euros, par exemple 42000,50."},
     )
+    direct_costs = forms.DecimalField(
+        label="Charges directes déclarées, hors frais de personnel (€)",
+        required=False,
+        localize=True,
+        help_text=(
+            "Facultatif : ajoutées aux charges indirectes, elles sont comparées au plafond du type de mesure "
+            "(part du montant versé). Les frais de personnel n'entrent pas dans le plafond."
+        ),
+        error_messages={"invalid": "Indiquez un montant en euros, par exemple 3500."},
+    )
     indirect_costs = forms.DecimalField(
         label="Charges indirectes déclarées (€)",
         required=False,
         localize=True,
-        help_text="Facultatif : comparées au plafond du type de mesure (part du montant versé).",
+        help_text="Facultatif : ajoutées aux charges directes, elles sont comparées au plafond du type de mesure.",
         error_messages={"invalid": "Indiquez un montant en euros, par exemple 3500."},
     )
     etat = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -344,6 +356,7 @@ class AgreementForm(forms.Form):
             households_funded=values.get("households_funded"),
             advance_paid=values.get("advance_paid"),
             indirect_costs=values.get("indirect_costs"),
+            direct_costs=values.get("direct_costs"),
             signed_on=values.get("signed_on"),
         )
 
@@ -383,6 +396,7 @@ def _agreement_page(request, territory_id: int, agreement: FundingAgreement | No
                 "signed_on": agreement.signed_on,
                 "households_funded": agreement.households_funded,
                 "advance_paid": agreement.advance_paid,
+                "direct_costs": agreement.direct_costs,
                 "indirect_costs": agreement.indirect_costs,
             }
         else:

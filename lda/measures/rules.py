@@ -6,8 +6,12 @@ left, whether the pre-housing period is exceeded, which alerts are due, and it r
 a renewal past the caps or decided without the approvals the type names. No ORM here: the services
 load the facts, ask, and only then write.
 
-Durations are in whole months from the activation date: a 12-month measure activated on 15 January
-ends on 14 January of the next year (`end_on`).
+Durations are in whole months from the activation date, counted by **the month rule** (decision
+0025, seed 003): n months from day d end on the day before the same day of the n-th month after, or
+on that month's last day when it has no such day (`month_end`). So a 12-month measure activated on
+15 January ends on 14 January of the next year, one activated on 29/02/2024 ends on 28/02/2025, and
+30 months from 31/08/2025 end on 29/02/2028. The (k+1)-th month of a measure starts the day after
+its first k months end (`month_start`); funding counts these months (`statements.py`).
 """
 
 import calendar
@@ -28,6 +32,24 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def month_end(start: date, months: int) -> date:
+    """The last day of `months` months counted from `start` (the month rule, decision 0025): the day
+    before the same day of the month `months` later, or that month's last day when it has none."""
+    if months < 1:
+        raise ValueError("une durée compte au moins un mois")
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    if start.day > last:
+        return date(year, month, last)
+    return date(year, month, start.day) - timedelta(days=1)
+
+
+def month_start(start: date, k: int) -> date:
+    """The first day of the (k+1)-th month counted from `start` (k = 0: `start` itself)."""
+    return start if k == 0 else month_end(start, k) + timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -118,11 +140,11 @@ def end_on(rules: TypeRules, facts: MeasureFacts) -> date | None:
     """The planned last day (None before activation)."""
     if facts.activated_on is None:
         return None
-    return add_months(facts.activated_on, total_months(rules, facts)) - timedelta(days=1)
+    return month_end(facts.activated_on, total_months(rules, facts))
 
 
 def latest_end_on(rules: TypeRules, activated_on: date) -> date:
-    return add_months(activated_on, rules.max_months) - timedelta(days=1)
+    return month_end(activated_on, rules.max_months)
 
 
 @dataclass(frozen=True)
@@ -135,8 +157,8 @@ class Review:
 
 def review_schedule(rules: TypeRules, facts: MeasureFacts) -> list[Review]:
     """The type's reviews, then one at the end of each renewal period (it decides what comes next).
-    A review is due on the same day of the month it falls in; one at the measure's last month is
-    due on its last day."""
+    A review at m months is due when m months have run (the first day of the next month of the
+    measure, `month_start`); one at the measure's last month is due on its last day."""
     if facts.activated_on is None:
         return []
     months = set(rules.review_months)
@@ -148,7 +170,7 @@ def review_schedule(rules: TypeRules, facts: MeasureFacts) -> list[Review]:
     # A review at the measure's last month is due on its last day, not the day after it ends.
     last_day = end_on(rules, facts)
     return [
-        Review(m, min(add_months(facts.activated_on, m), last_day), m in rules.informal_review_months, m in held)
+        Review(m, min(month_start(facts.activated_on, m), last_day), m in rules.informal_review_months, m in held)
         for m in sorted(months)
     ]
 
@@ -251,18 +273,27 @@ class PreHousing:
 
 
 def pre_housing(rules: TypeRules, facts: MeasureFacts, today: date) -> PreHousing:
-    """The measure may start `pre_housing_months` before the entry into the home; the sliding lease
-    is then reduced by as much (VIAL). Exceeded when the entry comes (or has not come) after that."""
+    """The measure may start `pre_housing_months` before the entry into the home: the entry is due at
+    the latest when those months have run (`month_start`, the month rule). Exceeded when the entry
+    comes (or has not come) after that.
+
+    The sliding lease is then "réduit d'autant" (VIAL): by every day the accompaniment ran before the
+    entry, from the activation to the entry (or to the day after the measure's end, if it ended
+    first). The reduction is **not** capped at the months allowed (decision 0025): a late entry is
+    flagged (`exceeded`, the alert), and the accompaniment received before it still counts."""
     if rules.pre_housing_months is None or facts.activated_on is None:
         return PreHousing(applies=False)
-    deadline = add_months(facts.activated_on, rules.pre_housing_months)
+    deadline = (
+        month_start(facts.activated_on, rules.pre_housing_months) if rules.pre_housing_months else facts.activated_on
+    )
     entry = facts.housing_entry_on
     if entry is not None and entry <= facts.activated_on:
         return PreHousing(applies=True, entry_deadline=deadline)
     waited_until = entry or min(today, facts.ended_on or today)
     reduction = 0
     if entry and rules.pre_housing_reduces_sliding_lease:
-        reduction = (min(entry, deadline) - facts.activated_on).days
+        stop = entry if facts.ended_on is None else min(entry, facts.ended_on + timedelta(days=1))
+        reduction = max(0, (stop - facts.activated_on).days)
     return PreHousing(
         applies=True,
         entry_deadline=deadline,

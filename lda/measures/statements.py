@@ -1,16 +1,23 @@
 """The operator's monthly statement and the funding of measures (spec 2), pure: plain dataclasses in,
 figures out. `statements_data.py` loads the records and stores what the operator sends.
 
-**Household-months (mois-ménages).** In each calendar month, a measure counts the share of the
-month's days on which it was active: *active days in the month ÷ days in the month*. A measure is
-active from its activation day to its end day, **both included** (the end date is the last day of
-accompaniment, as `rules.end_on` gives the planned last day); an open measure counts up to the
-statement's cut-off day (today for the running month, the month's last day otherwise). So a measure
-active the whole month counts 1, one active from 16 to 30 April counts 15/30 = 0.5, and a VIAL
-measure run for its standard 12 months (activated on the 15th, ended on the 14th twelve months
-later) counts exactly 12 — and costs exactly its unit cost. The figures are kept as exact fractions,
-so a year's household-months are exactly the sum of its twelve months; they are rounded (to the
-hundredth) only for display.
+**Household-months (mois-ménages).** A household-month is one month of a measure's accompaniment,
+its months counted from the activation day by the month rule (`rules.month_start`,
+`rules.month_end`, decision 0025): the (k+1)-th month of a measure activated on day d runs from the
+day k months after d to the day before the same day of the next month (or that month's last day when
+it has none). A month of accompaniment run in full counts 1; one run in part counts its active days
+÷ its days. A measure is active from its activation day to its end day, **both included** (the end
+date is the last day of accompaniment, as `rules.end_on` gives the planned last day); an open
+measure counts up to the statement's cut-off day (today for the running month, the month's last day
+otherwise). So a measure run for its standard 12 months counts exactly 12 and costs exactly its
+unit cost, whatever its activation day (29/02/2024 to 28/02/2025 included). A calendar month's
+statement counts, of each month of accompaniment, the share of its days falling in the calendar
+month: a measure activated on the 1st counts 1 per full calendar month; one activated on 16 April
+and ended on 20 May counts 15/30 = 0.5 in April (its first month, 16/04–15/05, has 30 days); one
+activated mid-month counts between 28/31 and 31/28 in a full calendar month. The figures are kept as
+exact fractions, so a year's household-months are exactly the sum of its twelve months and a
+measure's are exactly the sum of its calendar months; they are rounded (to the hundredth) only for
+display.
 
 The other counts of a month, per measure type:
 
@@ -24,8 +31,10 @@ A measure that never started (abandoned before activation) is not a measure of t
 **Funding** of an operator for a type and a year: amount due = household-months × unit cost ÷ 12,
 each measure at the unit cost of the version it runs under; advance expected = advance share ×
 households funded × unit cost (the version in force for the year); balance = amount due − advance
-paid; indirect costs must not exceed the cap × the amount paid for the year, that is the advance
-plus the balance — the amount due. Money is `Decimal`, rounded to the cent (half up) once, at the
+paid; the direct (other than personnel) and indirect costs together must not exceed the cap × the
+amount paid for the year, that is the advance plus the balance — the amount due (seed 003: "les
+charges directes et indirectes, plafonnées à hauteur de 25% maximum du montant versé", decision
+0025). Money is `Decimal`, rounded to the cent (half up) once, at the
 end of each line.
 """
 
@@ -36,7 +45,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from lda.measures import codes
+from lda.measures import codes, rules
 
 CENT = Decimal("0.01")
 MONTHS_FR = (
@@ -102,7 +111,7 @@ def active_days(span: Span, start: date, end: date, until: date | None = None) -
 
 def household_months(span: Span, year: int, month: int, until: date | None = None) -> Fraction:
     start, end = month_bounds(year, month)
-    return Fraction(active_days(span, start, end, until), end.day)
+    return period_household_months(span, start, end, until)
 
 
 def months_between(start: date, end: date):
@@ -114,12 +123,25 @@ def months_between(start: date, end: date):
 
 
 def period_household_months(span: Span, start: date, end: date, until: date | None = None) -> Fraction:
-    """Household-months of [start, end]: in each month, the active days of the period ÷ the month's days."""
+    """Household-months of [start, end]: of each month of accompaniment (the month rule), the active
+    days falling in [start, end] ÷ that month's days."""
+    last = last_active_day(span, until)
+    first_day = span.activated_on
+    stop = end if last is None else min(last, end)
+    if first_day > stop or stop < start:
+        return Fraction(0)
+    # The first month of accompaniment that can reach `start` (months never run over 31 days).
+    k = max(0, (start.year - first_day.year) * 12 + start.month - first_day.month - 1)
     total = Fraction(0)
-    for year, month in months_between(start, end):
-        first, last = month_bounds(year, month)
-        days = active_days(span, max(first, start), min(last, end), until)
-        total += Fraction(days, last.day)
+    while True:
+        m_start = rules.month_start(first_day, k)
+        if m_start > stop:
+            break
+        m_end = rules.month_end(first_day, k + 1)
+        lo, hi = max(m_start, start), min(m_end, stop)
+        if hi >= lo:
+            total += Fraction((hi - lo).days + 1, (m_end - m_start).days + 1)
+        k += 1
     return total
 
 
@@ -386,11 +408,19 @@ class AgreementFacts:
     advance_paid: Decimal
     indirect_costs: Decimal | None = None
     signed_on: date | None = None
+    direct_costs: Decimal | None = None  # other than personnel costs
+
+
+def capped_costs(agreement: "AgreementFacts | None") -> Decimal | None:
+    """The direct and indirect costs the ceiling applies to (None when neither is declared)."""
+    if agreement is None or (agreement.direct_costs is None and agreement.indirect_costs is None):
+        return None
+    return to_cent(Decimal(agreement.direct_costs or 0) + Decimal(agreement.indirect_costs or 0))
 
 
 @dataclass(frozen=True)
 class CapCheck:
-    """Indirect costs against the cap: `exceeded_by` is positive when over."""
+    """Direct and indirect costs (personnel costs aside) against the cap: `exceeded_by` is positive when over."""
 
     cap: Decimal | None  # the share (0.25)
     base: Decimal  # the amount paid for the year
@@ -409,7 +439,7 @@ class CapCheck:
         if self.cap is None:
             return "Pas de plafond pour ce type"
         if self.declared is None:
-            return "Charges indirectes non déclarées"
+            return "Charges directes et indirectes non déclarées"
         if self.exceeded_by is not None:
             return f"Plafond dépassé de {euros(self.exceeded_by)}"
         return f"Plafond respecté (marge {euros(self.limit - self.declared)})"
@@ -485,7 +515,7 @@ def funding_line(
     months, due = amount_due(spans, year, until)
     paid = to_cent(agreement.advance_paid) if agreement else Decimal("0.00")
     balance = to_cent(due - paid)
-    declared = to_cent(agreement.indirect_costs) if agreement and agreement.indirect_costs is not None else None
+    declared = capped_costs(agreement)
     return FundingLine(
         year=year,
         type_code=type_code,

@@ -257,7 +257,11 @@ def agreement_facts(agreement: FundingAgreement | None) -> statements.AgreementF
     if agreement is None:
         return None
     return statements.AgreementFacts(
-        agreement.households_funded, agreement.advance_paid, agreement.indirect_costs, agreement.signed_on
+        agreement.households_funded,
+        agreement.advance_paid,
+        agreement.indirect_costs,
+        agreement.signed_on,
+        agreement.direct_costs,
     )
 
 
@@ -317,6 +321,7 @@ def agreement_state(agreement: FundingAgreement | None) -> str:
         agreement.households_funded,
         Decimal(agreement.advance_paid).quantize(statements.CENT),
         None if agreement.indirect_costs is None else Decimal(agreement.indirect_costs).quantize(statements.CENT),
+        None if agreement.direct_costs is None else Decimal(agreement.direct_costs).quantize(statements.CENT),
     )
     return hashlib.sha256(repr(values).encode()).hexdigest()[:20]
 
@@ -341,6 +346,7 @@ class AgreementData:
     advance_paid: Decimal | None
     indirect_costs: Decimal | None = None
     signed_on: date | None = None
+    direct_costs: Decimal | None = None
 
 
 def _money(value, field: str, label: str, errors: dict, required: bool) -> Decimal | None:
@@ -384,6 +390,7 @@ def check_agreement(territory_id: int, data: AgreementData, today: date | None =
     elif data.households_funded > 100000:
         errors["households_funded"] = "Le nombre de ménages financés semble trop élevé."
     _money(data.advance_paid, "advance_paid", "l'avance versée", errors, required=True)
+    _money(data.direct_costs, "direct_costs", "les charges directes", errors, required=False)
     _money(data.indirect_costs, "indirect_costs", "les charges indirectes", errors, required=False)
     if data.signed_on and data.signed_on > today:
         errors["signed_on"] = "La date de signature ne peut pas être dans le futur."
@@ -414,6 +421,7 @@ def save_agreement(
     agreement.year = data.year
     agreement.households_funded = data.households_funded
     agreement.advance_paid = Decimal(data.advance_paid)
+    agreement.direct_costs = None if data.direct_costs is None else Decimal(data.direct_costs)
     agreement.indirect_costs = None if data.indirect_costs is None else Decimal(data.indirect_costs)
     agreement.signed_on = data.signed_on
     try:

@@ -129,7 +129,7 @@ LABELS: dict[str, str] = {
     "availability": "Disponibilité de l'équipe",
     "unit_cost": "Coût par ménage et par an (€)",
     "advance_share": "Avance versée à la signature de la convention (%)",
-    "indirect_cost_cap": "Plafond des charges indirectes (% du montant versé)",
+    "indirect_cost_cap": "Plafond des charges directes et indirectes, hors frais de personnel (% du montant versé)",
     "monthly_aid": "Aide mensuelle versée au ménage (€)",
     "monthly_count": "Comptage mensuel transmis à la coordination",
     "re_entry": "Droit au recommencement (allers-retours possibles)",
@@ -211,7 +211,12 @@ def describe(v) -> list[Line]:
     payment += " sur les résultats et le rapport d'activité."
     lines.append(Line("Versement", payment))
     if v.indirect_cost_cap is not None:
-        lines.append(Line("Charges indirectes", f"{percent(v.indirect_cost_cap)} au plus du montant versé."))
+        lines.append(
+            Line(
+                "Charges directes et indirectes",
+                f"{percent(v.indirect_cost_cap)} au plus du montant versé (hors frais de personnel).",
+            )
+        )
     if v.monthly_aid is not None:
         lines.append(Line("Aide au ménage", f"{euros(v.monthly_aid)} par mois."))
     lines.append(

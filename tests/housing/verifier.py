@@ -13,10 +13,18 @@ size/typology table are written here again.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
+
 # Spec 3: T1 1–2 persons, T2 1–3, T3 2–5, T4 3–7, T5 5+; T6 and more from 6 persons.
 SPEC_TYPOLOGY = {1: (1, 2), 2: (1, 3), 3: (2, 5), 4: (3, 7), 5: (5, 10**6), 6: (6, 10**6)}
 MAX_PER_UNIT = 3
-TOLERANCE = 1e-9
+
+
+def exact(amount) -> Fraction:
+    """Money and rates as exact fractions (floats through their decimal form): no tolerance, a
+    pair exactly on a cap is feasible (issue 20 point 1)."""
+    return Fraction(amount if isinstance(amount, Decimal) else Decimal(str(amount)))
 
 
 def legal_surface(persons):
@@ -29,11 +37,11 @@ def legal_surface(persons):
 
 def oecd_units(persons_14_plus, children):
     # OECD modified scale: first adult 1, each other person of 14 or more 0.5, each child 0.3.
-    total = 0.0
+    total = Fraction(0)
     for n in range(persons_14_plus):
-        total += 1.0 if n == 0 else 0.5
+        total += 1 if n == 0 else Fraction(1, 2)
     for _ in range(children):
-        total += 0.3
+        total += Fraction(3, 10)
     return total
 
 
@@ -45,18 +53,19 @@ def pair_violations(h, u, config):
         found.append("typology")
     if u.surface < legal_surface(persons):
         found.append("surface")
-    to_pay = u.rent + u.charges - h.housing_benefit
+    resources = exact(h.resources)
+    to_pay = exact(u.rent) + exact(u.charges) - exact(h.housing_benefit)
     if to_pay < 0:
         to_pay = 0
-    if h.resources <= 0:
+    if resources <= 0:
         if to_pay > 0:
             found.append("effort")
         found.append("rest")
     else:
-        if to_pay / h.resources > config.max_effort_rate + TOLERANCE:
+        if to_pay / resources > exact(config.max_effort_rate):
             found.append("effort")
-        rest_per_day = (h.resources - to_pay) / oecd_units(h.adults, h.children) / config.days_per_month
-        if rest_per_day < config.min_daily_rest_per_uc - TOLERANCE:
+        rest_per_day = (resources - to_pay) / oecd_units(h.adults, h.children) / config.days_per_month
+        if rest_per_day < exact(config.min_daily_rest_per_uc):
             found.append("rest")
     if h.wheelchair and not u.wheelchair_accessible:
         found.append("wheelchair")

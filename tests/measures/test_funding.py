@@ -1,10 +1,13 @@
 """Funding of measures (pure part of `lda/measures/statements.py`), on VIAL's terms: 7 000 € per
-household and year, 60 % advance, indirect costs capped at 25 % of the amount paid."""
+household and year, 60 % advance, direct and indirect costs (personnel aside) capped at 25 % of the
+amount paid."""
 
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lda.measures import statements
 from lda.measures.statements import AgreementFacts, Span, Terms
@@ -44,8 +47,44 @@ def test_the_indirect_cost_cap_is_25_percent_of_the_amount_paid():
     assert over.cap.message == "Plafond dépassé de 1\xa0000,50\xa0€"
 
 
+def test_the_cap_applies_to_direct_and_indirect_costs_together():
+    # Issue 20 point 4, seed 003: "les charges directes et indirectes, plafonnées à hauteur de 25%
+    # maximum du montant versé par le Département" — 14 000 € here, shared by both kinds of costs.
+    both = line(whole_year(8), AgreementFacts(10, Decimal("42000"), Decimal("9000"), direct_costs=Decimal("5000.01")))
+    assert both.cap.declared == Decimal("14000.01")
+    assert both.cap.ok is False and both.cap.exceeded_by == Decimal("0.01")
+    at_cap = line(whole_year(8), AgreementFacts(10, Decimal("42000"), Decimal("9000"), direct_costs=Decimal("5000")))
+    assert at_cap.cap.ok is True
+    direct_only = line(whole_year(8), AgreementFacts(10, Decimal("42000"), None, direct_costs=Decimal("14000.01")))
+    assert direct_only.cap.ok is False and direct_only.cap.exceeded_by == Decimal("0.01")
+
+
+@given(
+    st.integers(0, 3_000_000),
+    st.one_of(st.none(), st.integers(0, 3_000_000)),
+    st.one_of(st.none(), st.integers(0, 3_000_000)),
+)
+def test_the_cap_is_exact_to_the_cent_at_under_and_over(due_cents, direct, indirect):
+    # A base of `due_cents`; the declared costs at the limit, one cent under and one cent over.
+    base = Decimal(due_cents) / 100
+    limit = statements.to_cent(Decimal("0.25") * base)
+    declared = None if direct is None and indirect is None else Decimal((direct or 0) + (indirect or 0)) / 100
+    check = statements.cap_check(VIAL, base, declared)
+    assert check.limit == limit
+    if declared is None:
+        assert check.ok is None
+    else:
+        assert check.ok is (declared <= limit)
+    for delta, ok in ((Decimal("0"), True), (Decimal("-0.01"), True), (Decimal("0.01"), False)):
+        if limit + delta < 0:
+            continue
+        agreement = AgreementFacts(1, Decimal("0"), limit + delta - Decimal("0.00"), direct_costs=Decimal("0"))
+        assert statements.cap_check(VIAL, base, statements.capped_costs(agreement)).ok is ok
+
+
 def test_cap_without_declaration_or_without_cap():
-    assert line(whole_year(1), AgreementFacts(1, Decimal("0"))).cap.message == "Charges indirectes non déclarées"
+    undeclared = line(whole_year(1), AgreementFacts(1, Decimal("0"))).cap.message
+    assert undeclared == "Charges directes et indirectes non déclarées"
     no_cap = Terms(Decimal("2500"), Decimal("0.5"), None)
     checked = line(whole_year(1), AgreementFacts(1, Decimal("0"), Decimal("10")), terms=no_cap)
     assert checked.cap.ok is None and checked.cap.message == "Pas de plafond pour ce type"
@@ -69,13 +108,21 @@ def test_each_measure_is_paid_at_its_own_versions_cost():
 
 
 def test_amounts_are_rounded_to_the_cent_once_per_line():
-    # One day of January: 7000 / 12 / 31 = 18.8172… €
-    one_day = [Span(1, "vial", Decimal("7000"), date(2025, 1, 31), date(2025, 1, 31), "rupture", 1)]
+    # One day of a 31-day month of accompaniment (10/01–09/02): 7000 / 12 / 31 = 18.8172… €
+    one_day = [Span(1, "vial", Decimal("7000"), date(2025, 1, 10), date(2025, 1, 10), "rupture", 1)]
     assert line(one_day).amount_due == Decimal("18.82")
     # Three such days are rounded together (56.45), not as 3 × 18.82 (56.46).
-    three = [Span(i, "vial", Decimal("7000"), date(2025, 1, 31), date(2025, 1, 31), "rupture", i) for i in range(3)]
+    three = [Span(i, "vial", Decimal("7000"), date(2025, 1, 10), date(2025, 1, 10), "rupture", i) for i in range(3)]
     assert line(three).amount_due == Decimal("56.45")
     assert isinstance(line(three).amount_due, Decimal)
+
+
+def test_twelve_months_from_a_leap_day_are_funded_exactly_the_unit_cost():
+    # Issue 20 point 3: 29/02/2024 + 12 months was 11.9988 household-months (6 999,29 €).
+    spans = [Span(1, "vial", Decimal("7000"), date(2024, 2, 29), date(2025, 2, 28), "", 1)]
+    total = statements.amount_due(spans, 2024)[1] + statements.amount_due(spans, 2025)[1]
+    assert statements.amount_due(spans, 2024)[0] + statements.amount_due(spans, 2025)[0] == 12
+    assert total == Decimal("7000.00")
 
 
 def test_the_running_year_counts_up_to_today():

@@ -122,6 +122,19 @@ def test_the_coordinator_records_an_agreement(client, users, territory, operator
     assert rows[0]["advance_expected"] == "42\xa0000,00\xa0€"
 
 
+def test_direct_costs_are_recorded_and_counted_under_the_cap(client, users, territory, operator):
+    # Issue 20 point 4: the ceiling of seed 003 covers "les charges directes et indirectes".
+    measure_type = vial(territory)
+    client = sign_in(client, users["coordinator"])
+    response = client.post(NEW, values(operator, measure_type, direct_costs="0,01", indirect_costs="0"))
+    assert response.status_code == 302
+    saved = FundingAgreement.objects.get()
+    assert saved.direct_costs == Decimal("0.01")
+    (row,) = client.get(URL, {"annee": YEAR}).context["rows"]  # nothing due: the cap is 0 €
+    assert row["capped_costs"] == "0,01\xa0€" and row["cap_ok"] is False
+    assert row["cap_message"] == "Plafond dépassé de 0,01\xa0€"
+
+
 @pytest.mark.parametrize(
     "changes, field, message",
     [
@@ -130,6 +143,8 @@ def test_the_coordinator_records_an_agreement(client, users, territory, operator
         ({"advance_paid": "-5"}, "advance_paid", "ne peut pas être négatif"),
         ({"advance_paid": "12,345"}, "advance_paid", "au centime près"),
         ({"indirect_costs": "-0,01"}, "indirect_costs", "ne peut pas être négatif"),
+        ({"direct_costs": "-0,01"}, "direct_costs", "ne peut pas être négatif"),
+        ({"direct_costs": "1,005"}, "direct_costs", "au centime près"),
         ({"year": "1999"}, "year", "comprise entre 2000"),
         ({"year": ""}, "year", "obligatoire"),
         ({"signed_on": "2999-01-01"}, "signed_on", "dans le futur"),

@@ -1,5 +1,6 @@
 """The rules of spec 2 (VIAL, seed 003), one test each, on the pure engine with VIAL's rules."""
 
+import calendar
 from datetime import date, timedelta
 
 import pytest
@@ -45,6 +46,31 @@ def test_month_arithmetic_clamps_to_the_end_of_month():
     assert rules.add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
     assert rules.add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
     assert rules.add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
+
+
+def test_month_rule_ends_on_the_day_before_the_same_day_or_on_the_last_day():
+    # Issue 20 point 3, decision 0025.
+    assert rules.end_on(VIAL, facts(activated=date(2024, 2, 29))) == date(2025, 2, 28)
+    assert rules.month_end(date(2025, 8, 31), 18) == date(2027, 2, 28)
+    assert rules.latest_end_on(VIAL, date(2025, 8, 31)) == date(2028, 2, 29)
+    assert rules.month_end(date(2025, 3, 1), 12) == date(2026, 2, 28)
+    assert rules.month_end(date(2025, 1, 31), 1) == date(2025, 2, 28)
+    assert rules.month_start(date(2025, 1, 31), 1) == date(2025, 3, 1)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)), st.integers(1, 120))
+def test_month_rule_months_follow_one_another_without_gap(day, months):
+    end = rules.month_end(day, months)
+    target = (day.month - 1 + months) % 12 + 1
+    last = calendar.monthrange(end.year, target)[1] if end.month == target else None
+    if last is not None and day.day > last:
+        assert end == date(end.year, target, last)  # the month has no such day: its last day
+    else:
+        assert end + timedelta(days=1) == date(end.year + (end.month == 12 and target == 1), target, day.day)
+    # Months follow one another: month k+1 starts the day after month k ends, and lasts 28 to 31 days.
+    assert rules.month_start(day, months) == end + timedelta(days=1)
+    length = (rules.month_end(day, months) - rules.month_start(day, months - 1)).days + 1
+    assert 28 <= length <= 31
 
 
 # --- reviews -------------------------------------------------------------------------------------
@@ -141,6 +167,17 @@ def test_start_up_to_three_months_before_entry_reduces_the_sliding_lease():
     assert period.entry_deadline == date(2025, 4, 15)
     assert not period.exceeded
     assert period.sliding_lease_reduction_days == (date(2025, 3, 15) - START).days
+
+
+def test_a_late_entry_reduces_the_sliding_lease_by_all_the_time_accompanied_before_it():
+    # Issue 20 point 6, decision 0025: "le bail glissant sera réduit d'autant" — by every day of
+    # accompaniment before the entry, not capped at the 3 allowed months (about 90 days).
+    period = rules.pre_housing(VIAL, facts(entry=date(2025, 6, 15)), date(2025, 7, 1))
+    assert period.exceeded
+    assert period.sliding_lease_reduction_days == (date(2025, 6, 15) - START).days == 151
+    # A measure that ended before the entry reduces the lease by the days it ran.
+    ended = rules.pre_housing(VIAL, facts(entry=date(2025, 6, 15), ended=date(2025, 5, 14)), date(2025, 7, 1))
+    assert ended.sliding_lease_reduction_days == (date(2025, 5, 15) - START).days
 
 
 def test_entry_later_than_three_months_exceeds_the_period():
@@ -253,7 +290,7 @@ def test_granting_only_what_check_renewal_accepts_never_passes_the_maximum(activ
 def test_reviews_fall_on_their_month_from_activation(activated, offset):
     for review in rules.review_schedule(VIAL, facts(activated=activated)):
         assert review.due_on == min(
-            rules.add_months(activated, review.month), rules.end_on(VIAL, facts(activated=activated))
+            rules.month_start(activated, review.month), rules.end_on(VIAL, facts(activated=activated))
         )
         assert activated < review.due_on <= rules.end_on(VIAL, facts(activated=activated))
 
@@ -270,7 +307,9 @@ def test_pre_housing_is_exceeded_exactly_when_entry_comes_after_three_months(act
     entry = activated + timedelta(days=entry_offset) if entry_offset is not None else None
     today = activated + timedelta(days=today_offset)
     period = rules.pre_housing(VIAL, facts(entry=entry, activated=activated), today)
-    deadline = rules.add_months(activated, 3)
+    deadline = rules.month_start(activated, 3)
     waited = entry if entry is not None else today
     assert period.exceeded == (waited > deadline and not (entry is not None and entry <= activated))
-    assert 0 <= period.sliding_lease_reduction_days <= (deadline - activated).days
+    # The sliding lease is reduced by every day accompanied before the entry, late entry included.
+    expected = (entry - activated).days if entry is not None and entry > activated else 0
+    assert period.sliding_lease_reduction_days == expected

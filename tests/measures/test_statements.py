@@ -24,8 +24,25 @@ def span(activated_on, ended_on=None, reason="", code="vial", pk=1, cost=VIAL_CO
 
 
 def test_a_measure_active_the_whole_month_counts_one():
-    assert statements.household_months(span(date(2025, 1, 10)), 2025, 3) == 1
+    # Activated on the 1st: its months of accompaniment are the calendar months.
+    assert statements.household_months(span(date(2025, 1, 1)), 2025, 3) == 1
     assert statements.household_months(span(date(2025, 3, 1), date(2025, 3, 31)), 2025, 3) == 1
+
+
+def test_a_calendar_month_counts_the_share_of_each_month_of_accompaniment_in_it():
+    # Activated on 10/01: March holds 9 days of the month 10/02–09/03 (28 days) and 22 of 10/03–09/04 (31).
+    assert statements.household_months(span(date(2025, 1, 10)), 2025, 3) == Fraction(9, 28) + Fraction(22, 31)
+
+
+def test_twelve_months_of_accompaniment_count_exactly_twelve_whatever_the_day():
+    # Issue 20 point 3: from 29/02/2024 the 12 months end on 28/02/2025 and count 12, not 11.9988.
+    for activated in (date(2024, 2, 29), date(2025, 8, 31), date(2025, 1, 31), date(2025, 1, 15), date(2025, 3, 1)):
+        ended = rules.month_end(activated, 12)
+        measure = span(activated, ended)
+        total = statements.period_household_months(measure, activated, ended)
+        assert total == 12, activated
+    leap = span(date(2024, 2, 29), date(2025, 2, 28))
+    assert statements.period_household_months(leap, date(2024, 1, 1), date(2025, 12, 31)) == 12
 
 
 def test_half_of_april_counts_a_half():
@@ -35,9 +52,11 @@ def test_half_of_april_counts_a_half():
 def test_activation_and_end_days_are_both_counted():
     one_day = span(date(2025, 1, 31), date(2025, 1, 31))
     assert statements.active_days(one_day, date(2025, 1, 1), date(2025, 1, 31)) == 1
-    assert statements.household_months(one_day, 2025, 1) == Fraction(1, 31)
+    # Its first month of accompaniment runs 31/01–28/02 (29 days).
+    assert statements.household_months(one_day, 2025, 1) == Fraction(1, 29)
     ended_on_first = span(date(2025, 1, 10), date(2025, 2, 1))
-    assert statements.household_months(ended_on_first, 2025, 2) == Fraction(1, 28)
+    # 01/02 lies in the month 10/01–09/02 (31 days).
+    assert statements.household_months(ended_on_first, 2025, 2) == Fraction(1, 31)
 
 
 def test_a_measure_outside_the_month_counts_nothing():
@@ -132,13 +151,31 @@ def spans_strategy(draw, max_size=8):
     return result
 
 
+def _month_of(activated: date, day: date) -> tuple[date, date]:
+    """An independent reading of the month rule: the month of accompaniment holding `day`, found by
+    walking anniversaries (the same day of each month, or the day after the last day of a month
+    that has no such day)."""
+    start, k = activated, 0
+    while True:
+        k += 1
+        index = activated.month - 1 + k
+        year, month = activated.year + index // 12, index % 12 + 1
+        length = calendar.monthrange(year, month)[1]
+        nxt = date(year, month, activated.day) if activated.day <= length else date(year, month, length) + timedelta(1)
+        if day < nxt:
+            return start, nxt - timedelta(days=1)
+        start = nxt
+
+
 def _day_by_day(measure: Span, until: date) -> Fraction:
-    """An independent conversion: each active day weighs 1 / the number of days of its month."""
+    """An independent conversion: each active day weighs 1 / the number of days of its month of
+    accompaniment."""
     total = Fraction(0)
     day = measure.activated_on
     last = min(measure.ended_on or until, until)
     while day <= last:
-        total += Fraction(1, calendar.monthrange(day.year, day.month)[1])
+        first, end = _month_of(measure.activated_on, day)
+        total += Fraction(1, (end - first).days + 1)
         day += timedelta(days=1)
     return total
 
@@ -153,9 +190,9 @@ def test_household_months_of_a_measure_over_all_months_equal_its_active_days_con
         Fraction(0),
     )
     assert total == _day_by_day(measure, ended)
-    # Never more months than the calendar months touched, never less than the whole ones.
+    # Never more months than the calendar months touched (with the 31/28 excess), never less than the whole ones.
     touched = len(list(statements.months_between(activated, ended)))
-    assert max(0, touched - 2) <= total <= touched
+    assert max(0, touched - 2) * Fraction(28, 31) <= total <= touched * Fraction(31, 28)
 
 
 @settings(max_examples=60, deadline=None)
@@ -166,7 +203,8 @@ def test_a_year_is_the_sum_of_its_months_and_counts_are_never_negative(spans, ye
         for row in [*item.rows, item.total]:
             assert min(row.active, row.active_at_end, row.starts, row.ends, row.ruptures) >= 0
             assert row.household_months >= 0
-            assert row.household_months <= row.active
+            # A calendar month holds at most 31 days of months of accompaniment of 28 days or more.
+            assert row.household_months <= row.active * Fraction(31, 28)
             assert row.ruptures <= row.ends
             assert sum(row.ends_by_reason.values()) == row.ends
             assert all(v >= 0 for v in row.ends_by_reason.values())

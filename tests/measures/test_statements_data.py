@@ -162,4 +162,7 @@ def test_the_year_of_statements_adds_up_to_the_period(territory, coordinator, op
     assert total.household_months == direct.household_months
     assert (total.starts, total.ends, total.ruptures) == (1, 1, 1)
     assert months[0].total.active == 1 and months[1].total.active == 2 and months[8].total.active == 1
-    assert months[0].total.household_months + months[1].total.household_months == 1 + 1 + Fraction(19, 28)
+    # Months of accompaniment (decision 0025): the measure of 20/12 counts 19/31 + 12/31 in January,
+    # 19/31 (to 19/02) + 9/28 (from 20/02) in February; the one of 10/02 counts 19/28 in February.
+    assert months[0].total.household_months == 1
+    assert months[1].total.household_months == Fraction(19, 31) + Fraction(9, 28) + Fraction(19, 28)

@@ -249,7 +249,7 @@ def test_vial_reads_in_plain_french():
     assert lines["Intensité"].startswith("Au moins 3 rencontres par semaine et au moins 1 visite à domicile")
     assert lines["Coût"] == "7\u202f000\u00a0€ par ménage et par an."
     assert lines["Versement"].startswith("60\u00a0% en avance")
-    assert lines["Charges indirectes"] == "25\u00a0% au plus du montant versé."
+    assert lines["Charges directes et indirectes"] == "25\u00a0% au plus du montant versé (hors frais de personnel)."
     assert "Aide au ménage" not in lines
     assert lines["Droit au recommencement"].startswith("Oui")
     assert summary(vial()) == [
