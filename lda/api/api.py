@@ -3,7 +3,7 @@
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as RuleBroken
 from django.http import Http404
-from ninja import NinjaAPI, Router, Schema
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -12,6 +12,7 @@ from lda.accounts.models import Organisation, Territory
 from lda.accounts.roles import Role
 from lda.api import households, housing, measures
 from lda.api.auth import OrganisationToken, api_permission
+from lda.api.households import MAX_OFFSET, MAX_PAGE
 from lda.households.pathway import TransitionRefused
 from lda.households.services import StaleVersion
 from lda.measures.lifecycle import TransitionRefused as MeasureTransitionRefused
@@ -60,7 +61,24 @@ _FRENCH = {
     "enum": "Valeur inconnue.",
     "literal_error": "Valeur inconnue.",
     "json_invalid": "Le corps de la requête n'est pas un JSON valide.",
+    "greater_than_equal": "La valeur est trop petite.",
+    "greater_than": "La valeur est trop petite.",
+    "less_than_equal": "La valeur est trop grande.",
+    "less_than": "La valeur est trop grande.",
 }
+
+
+def _french(error) -> str:
+    """The French message of one pydantic error, naming the bound when there is one."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in ("less_than_equal", "greater_than_equal") and set(ctx) & {"le", "ge"}:
+        bound = ctx.get("le", ctx.get("ge"))
+        return (
+            f"La valeur doit être au plus {bound}."
+            if kind == "less_than_equal"
+            else f"La valeur doit être au moins {bound}."
+        )
+    return _FRENCH.get(kind, "Valeur invalide.")
 
 
 @api.exception_handler(ValidationError)
@@ -68,7 +86,7 @@ def _invalid(request, exc):
     errors = [
         {
             "champ": ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")),
-            "message": _FRENCH.get(error.get("type", ""), "Valeur invalide."),
+            "message": _french(error),
         }
         for error in exc.errors
     ]
@@ -104,6 +122,14 @@ def _stale(request, exc):
 @api.exception_handler(RuleRefused)
 def _measure_refused(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """django-ninja's limit/offset pages with a bounded offset (a huge one would overflow the database)."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=MAX_PAGE)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class MeOut(Schema):
@@ -155,7 +181,7 @@ def territories(request):
 
 @v1.get("/organisations", response=list[OrganisationOut], summary="Annuaire des organisations du territoire")
 @api_permission("directory.view")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def organisations(request):
     return scope(request.actor, Organisation.objects.filter(is_active=True)).order_by("pk")
 
