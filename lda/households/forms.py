@@ -6,6 +6,7 @@ from django.utils import timezone
 from lda.accounts.roles import OrganisationKind
 from lda.households import codes
 from lda.households.ethos import ETHOS_CATEGORIES, KIND_CHOICES
+from lda.households.services import birth_date_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -55,8 +56,8 @@ class PersonForm(forms.Form):
 
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError("La date de naissance ne peut pas être dans le futur.")
+        if problem := birth_date_problem(value):
+            raise forms.ValidationError(problem)
         return value
 
 

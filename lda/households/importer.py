@@ -698,10 +698,8 @@ def _person(line, cells, positions, today, problems) -> PersonData | None:
     birth, precision = None, codes.DatePrecision.DAY
     try:
         birth, precision = parse_date(cell("birth_date"), partial=True)
-        if birth and birth > today:
-            refuse("birth_date", "La date de naissance est dans le futur.")
-        elif birth and birth.year < 1900:
-            refuse("birth_date", "Date de naissance invraisemblable (avant 1900).")
+        if problem := services.birth_date_problem(birth, today):
+            refuse("birth_date", problem)
     except CellError as exc:
         refuse("birth_date", str(exc))
     choices = {}
