@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from lda.accounts.roles import OrganisationKind
+from lda.core.forms import version_field
 from lda.households import codes
 from lda.households.ethos import ETHOS_CATEGORIES, KIND_CHOICES
 from lda.households.services import birth_date_problem
@@ -22,7 +23,7 @@ def _blank(choices, label="—"):
 class VersionedForm(forms.Form):
     """Carries the version the user started from: a save over someone else's is refused."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = version_field()
 
 
 class PersonForm(forms.Form):
