@@ -1,8 +1,11 @@
 """The partners' API (OpenAPI 3, documented at /api/docs). Every operation names its permission."""
 
+from functools import wraps
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as RuleBroken
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.urls import URLPattern
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -19,7 +22,60 @@ from lda.measures.lifecycle import TransitionRefused as MeasureTransitionRefused
 from lda.measures.rules import RuleRefused
 from lda.measures.services import StaleMeasure
 
-api = NinjaAPI(
+# Every operation may answer these, whatever it does: the schema says so on each (issue 18: a client
+# generated from the schema must know every status it can get).
+COMMON_STATUSES = {
+    400: ("Le corps de la requête n'est pas un JSON valide.", "ErrorOut"),
+    401: ("Jeton d'API absent, invalide ou révoqué.", "ErrorOut"),
+    403: ("Ce jeton n'a pas le droit d'effectuer cette opération.", "ErrorOut"),
+    404: ("Introuvable (ou hors de la portée du jeton).", "ErrorOut"),
+    405: ("Méthode non permise sur cette adresse (l'en-tête Allow donne celles qui le sont).", "ErrorOut"),
+    409: ("L'état de l'objet refuse l'opération, ou il a été modifié entre-temps.", "ErrorOut"),
+    422: ("Données invalides : chaque erreur nomme son champ.", "InvalidOut"),
+}
+
+
+def _french_not_allowed(view):
+    """django-ninja answers a method no operation takes with English text/html: French JSON instead."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            allowed = response.get("Allow", "")
+            french = JsonResponse(
+                {"detail": f"Méthode non permise : cette adresse accepte {allowed or 'aucune méthode'}."}, status=405
+            )
+            french["Allow"] = allowed
+            return french
+        return response
+
+    return wrapper
+
+
+class LdaApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, (description, component) in COMMON_STATUSES.items():
+                    if status not in responses and str(status) not in responses:
+                        responses[status] = {
+                            "description": description,
+                            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
+                        }
+        return schema
+
+    def _get_urls(self):
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _french_not_allowed(pattern.callback)
+        return patterns
+
+
+api = LdaApi(
     title="API LDA",
     version="1",
     description=(
