@@ -379,6 +379,13 @@ def _read_xlsx(content: bytes) -> Table:
     try:
         sheet = workbook.worksheets[0]
         return _rows_of(sheet.iter_rows(values_only=True))
+    except FileRefused:
+        raise
+    except Exception as exc:  # cells are parsed while the rows are read: a broken cell raises here
+        raise FileRefused(
+            "Le fichier est illisible : une cellule du classeur est mal formée "
+            "(par exemple un nombre contenant du texte). Enregistrez-le à nouveau depuis le tableur."
+        ) from exc
     finally:
         workbook.close()
 
