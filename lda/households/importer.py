@@ -411,10 +411,29 @@ def _read_csv(content: bytes) -> Table:
         raise FileRefused("Le fichier est illisible : enregistrez-le en .xlsx ou en .csv (UTF-8 ou Windows).")
     text = decode(content)
     first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(first_line))
     try:
-        return _rows_of(csv.reader(io.StringIO(text, newline=""), delimiter=separator(first_line)))
+        return _rows_of(reader)
     except csv.Error as exc:
-        raise FileRefused(f"Le fichier csv est mal formé : {exc}.") from exc
+        raise FileRefused(f"Le fichier csv est mal formé à la ligne {reader.line_num} : {_csv_reason(exc)}.") from exc
+
+
+# The csv module's reasons are English; the user reads French (never the module's words).
+_CSV_REASONS = (
+    ("field larger than field limit", "une cellule dépasse {limit} caractères"),
+    ("new-line character seen in unquoted field", "un retour à la ligne dans une cellule sans guillemets"),
+    ("line contains nul", "un caractère nul"),
+    ("expected after", "un guillemet mal fermé"),
+    ("unexpected end of data", "le fichier s'arrête au milieu d'une cellule entre guillemets"),
+)
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    english = str(exc).lower()
+    for words, french in _CSV_REASONS:
+        if words in english:
+            return french.format(limit=f"{csv.field_size_limit():,}".replace(",", "\u202f"))
+    return "la structure des lignes est invalide (guillemets ou séparateurs)"
 
 
 # --- reading one cell ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Hostile import files: a French refusal with its reason, never a 500 nor the reader's English (issue 18, item 2)."""
+"""Hostile import files: a French refusal with its reason, never a 500 nor the reader's English (issue 18, items 2 and 8)."""
 
+import csv
 import io
 import re
 import zipfile
@@ -12,7 +13,7 @@ from lda.accounts.roles import Role
 from lda.households.importer import check
 from lda.tasks.models import Task
 from tests.conftest import sign_in
-from tests.households.import_helpers import as_xlsx, row
+from tests.households.import_helpers import as_csv, as_xlsx, row
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -63,3 +64,29 @@ def test_the_upload_of_a_malformed_workbook_answers_the_form_not_a_500(client, u
     assert response.status_code == 200
     assert "Le fichier est illisible" in response.content.decode()
     assert not Task.objects.exists()
+
+
+ENGLISH = re.compile(r"field|limit|expected|unquoted|character|line contains", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "words"),
+    [
+        (as_csv([row()]) + b'M2;"' + b"x" * 140_000 + b'";Lea\r\n', 3, "une cellule dépasse 131\u202f072 caractères"),
+    ],
+)
+def test_a_malformed_csv_is_refused_in_french_with_its_line(content, line, words):
+    report = check(content)
+    assert report.refused
+    message = report.problems[0].message
+    assert message.startswith(f"Le fichier csv est mal formé à la ligne {line} : ")
+    assert words in message
+    assert not ENGLISH.search(message), message
+
+
+def test_a_csv_reason_the_module_words_in_a_new_way_is_still_french():
+    from lda.households.importer import _csv_reason
+
+    assert _csv_reason(csv.Error("some new English reason")) == (
+        "la structure des lignes est invalide (guillemets ou séparateurs)"
+    )
