@@ -30,7 +30,6 @@ from lda.access.policy import Actor, Grant
 from lda.accounts.roles import OrganisationKind
 from lda.audit.log import record
 from lda.audit.models import Action
-from lda.core.validators import NIR_MESSAGE, contains_nir_like
 from lda.households import codes, services
 from lda.households.ethos import ETHOS_CATEGORIES, KINDS, SITUATION_KINDS, kind_for_ethos
 from lda.households.models import (
@@ -324,6 +323,20 @@ _ETHOS = re.compile(r"^(?:ethos\s*)?(\d{1,2})$")
 # --- reading the file ----------------------------------------------------------------------------
 
 
+class _FormulaWithoutValue:
+    """A spreadsheet cell holding a formula but no computed value (the file was never recalculated)."""
+
+    def __str__(self):
+        return ""
+
+
+FORMULA_WITHOUT_VALUE = _FormulaWithoutValue()
+FORMULA_MESSAGE = (
+    "Formule sans valeur enregistrée : ouvrez le fichier dans le tableur, laissez-le calculer, "
+    "enregistrez-le, puis importez-le à nouveau."
+)
+
+
 class FileRefused(Exception):
     """The whole file is refused (unreadable, empty, too big…): a French message."""
 
@@ -378,7 +391,14 @@ def _read_xlsx(content: bytes) -> Table:
         raise FileRefused("Le fichier est illisible : ce n'est pas un classeur Excel (.xlsx) valide.") from exc
     try:
         sheet = workbook.worksheets[0]
-        return _rows_of(sheet.iter_rows(values_only=True))
+        rows = sheet.iter_rows(values_only=True)
+        if _has_formulas(content):
+            formulas = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+            try:
+                return _rows_of(_mark_formulas(rows, formulas.worksheets[0].iter_rows(values_only=True)))
+            finally:
+                formulas.close()
+        return _rows_of(rows)
     except FileRefused:
         raise
     except Exception as exc:  # cells are parsed while the rows are read: a broken cell raises here
@@ -388,6 +408,29 @@ def _read_xlsx(content: bytes) -> Table:
         ) from exc
     finally:
         workbook.close()
+
+
+def _has_formulas(content: bytes) -> bool:
+    """Whether a worksheet holds a formula (`<f>`), read by chunks: the sheet is never unpacked whole."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as stream:
+                    tail = b""
+                    while chunk := stream.read(64 * 1024):
+                        if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                            return True
+                        tail = chunk[-3:]
+    return False
+
+
+def _mark_formulas(values, formulas):
+    """The computed values, with FORMULA_WITHOUT_VALUE where a formula has no stored value."""
+    for computed, written in zip(values, formulas, strict=False):
+        yield [
+            FORMULA_WITHOUT_VALUE if value is None and isinstance(formula, str) and formula.startswith("=") else value
+            for value, formula in zip(computed, (*written, *([None] * (len(computed) - len(written)))), strict=False)
+        ]
 
 
 def decode(content: bytes) -> str:
@@ -697,6 +740,18 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+def _text_rules(line, cells, positions, problems) -> None:
+    """The services' field validation on every column of the row (no NUL, no NIR): the forms refuse both.
+    A formula without its value is named as such (it was reported as a missing value)."""
+    for key, index in positions.items():
+        if index >= len(cells):
+            continue
+        if cells[index] is FORMULA_WITHOUT_VALUE:
+            problems.append(Problem(line, BY_KEY[key].header, FORMULA_MESSAGE))
+        elif problem := services.text_problem(_text(cells[index])):
+            problems.append(Problem(line, BY_KEY[key].header, problem))
+
+
 def _person(line, cells, positions, today, problems) -> PersonData | None:
     def cell(key):
         return cells[positions[key]] if key in positions and positions[key] < len(cells) else None
@@ -705,6 +760,7 @@ def _person(line, cells, positions, today, problems) -> PersonData | None:
         problems.append(Problem(line, BY_KEY[key].header, message))
 
     values = {}
+    refused = set()
     for key, length, what in (
         ("last_name", 100, "Nom"),
         ("first_name", 100, "Prénom"),
@@ -714,12 +770,14 @@ def _person(line, cells, positions, today, problems) -> PersonData | None:
             values[key] = parse_text(cell(key), length, what)
         except CellError as exc:
             refuse(key, str(exc))
+            refused.add(key)
             values[key] = ""
-    if contains_nir_like(values["aliases"]):
-        refuse("aliases", NIR_MESSAGE)
-    if not values["last_name"]:
+        if cell(key) is FORMULA_WITHOUT_VALUE:
+            refused.add(key)
+    # A value refused for what it holds (too long, a formula without its value) is not also "missing".
+    if not values["last_name"] and "last_name" not in refused:
         refuse("last_name", "Nom manquant.")
-    if not values["first_name"]:
+    if not values["first_name"] and "first_name" not in refused:
         refuse("first_name", "Prénom manquant.")
     birth, precision = None, codes.DatePrecision.DAY
     try:
@@ -855,6 +913,7 @@ def check(content: bytes, today: date | None = None) -> Report:
     for line, cells in table.rows:
         report.rows += 1
         before = len(problems)
+        _text_rules(line, cells, positions, problems)
         reference = _text(cells[positions["reference"]]) if positions["reference"] < len(cells) else ""
         person = _person(line, cells, positions, today, problems)
         if not reference:

@@ -85,6 +85,18 @@ def check_order(start: date | None, end: date | None, field_name: str, message: 
         raise ValidationError({field_name: message})
 
 
+NUL_MESSAGE = "Le caractère nul n’est pas autorisé."  # the forms' own words (Django's validator, in French)
+
+
+def text_problem(text: str) -> str | None:
+    """The field validation every text obeys, in forms, API and import: no NUL, no social-security number."""
+    if "\x00" in (text or ""):
+        return NUL_MESSAGE
+    if contains_nir_like(text or ""):
+        return NIR_MESSAGE
+    return None
+
+
 def check_free_text(**fields):
     """Free text never holds a social-security number (spec 6)."""
     errors = {name: NIR_MESSAGE for name, text in fields.items() if contains_nir_like(text or "")}

@@ -1,4 +1,4 @@
-"""Hostile import files: a French refusal with its reason, never a 500 nor the reader's English (issue 18, items 2 and 8)."""
+"""Hostile import files: a French refusal with its reason, never a 500 nor the reader's English (issue 18, items 2, 6 and 8)."""
 
 import csv
 import io
@@ -10,7 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from lda.accounts.roles import Role
-from lda.households.importer import check
+from lda.core.validators import NIR_MESSAGE
+from lda.households import services
+from lda.households.importer import FORMULA_MESSAGE, check
 from lda.tasks.models import Task
 from tests.conftest import sign_in
 from tests.households.import_helpers import as_csv, as_xlsx, row
@@ -90,3 +92,69 @@ def test_a_csv_reason_the_module_words_in_a_new_way_is_still_french():
     assert _csv_reason(csv.Error("some new English reason")) == (
         "la structure des lignes est invalide (guillemets ou séparateurs)"
     )
+
+
+# --- item 6: the import obeys the field validation of the forms, on every column -------------------
+
+NIR = "1 85 04 13 055 123 45"
+
+
+def _errors(content):
+    report = check(content)
+    assert not report.refused, report.problems
+    return [(p.line, p.column, p.message) for p in report.errors]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("Nom", f"Martin {NIR}"),
+        ("Prénom", f"Léa {NIR}"),
+        ("Autres noms", NIR),
+        ("Numéro unique", NIR),
+        ("Situation de logement", f"rue {NIR}"),
+    ],
+)
+def test_a_nir_like_number_in_any_column_is_refused_as_the_forms_do(column, value):
+    errors = _errors(as_csv([row(**{column.replace(" ", "_"): value})]))
+    assert (2, column, NIR_MESSAGE) in errors
+
+
+def test_a_nul_character_is_refused_as_the_forms_do():
+    rows = [row(Référence_ménage=f"M{n}") for n in range(60)] + [row(Référence_ménage="M99", Nom="Mar\x00tin")]
+    content = as_csv(rows)
+    assert b"\x00" not in content[:4096]
+    errors = _errors(content)
+    assert (62, "Nom", "Le caractère nul n’est pas autorisé.") in errors
+    assert [e for e in errors if e[0] != 62] == []
+
+
+def test_a_name_too_long_is_reported_once_not_also_as_missing():
+    errors = _errors(as_csv([row(Nom="x" * 10_000)]))
+    assert errors == [(2, "Nom", "Nom trop long (10000 caractères, 100 au plus).")]
+
+
+def test_a_formula_without_a_stored_value_is_named_as_such():
+    errors = _errors(as_xlsx([row(Nom="=B1&C1")]))
+    assert errors == [(2, "Nom", FORMULA_MESSAGE)]
+
+
+def test_a_formula_with_its_stored_value_is_read_as_that_value():
+    def with_cached_value(xml: str) -> str:
+        return re.sub(r'<c r="B2"[^>]*>.*?</c>', '<c r="B2" t="str"><f>UPPER("martin")</f><v>MARTIN</v></c>', xml)
+
+    source = zipfile.ZipFile(io.BytesIO(as_xlsx([row()])))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, with_cached_value(data.decode()).encode() if item.filename == SHEET else data)
+    report = check(output.getvalue())
+    assert report.errors == [] and report.households[0].persons[0].last_name == "MARTIN"
+
+
+@pytest.mark.parametrize("text", ["", "Martin", "1985", "02/04/1985", f"a{NIR}"])
+def test_the_services_text_rule_is_the_one_the_import_calls(text):
+    assert services.text_problem(text) is None or NIR_MESSAGE == services.text_problem(text)
+    assert services.text_problem(f"x{chr(0)}y") == "Le caractère nul n’est pas autorisé."
+    assert services.text_problem(NIR) == NIR_MESSAGE
