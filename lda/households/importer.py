@@ -46,6 +46,12 @@ from lda.households.services import PersonData, next_references
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+# Bounds on what a small file may make the reader do (issue 18): lines read, blank ones included;
+# columns read per line (a sheet may declare 16 384 of them); bytes once unpacked (the 5 MB limit is
+# on the compressed file: a sheet of shared strings unpacked to 1.3 GB of memory).
+MAX_LINES = 2 * MAX_ROWS
+MAX_COLUMNS = 200
+MAX_UNPACKED_BYTES = 60 * 1024 * 1024
 BATCH = 1000  # households written per round of bulk inserts
 ADULT_AGE = 18
 
@@ -363,6 +369,11 @@ def _rows_of(raw_rows) -> Table:
     headers = None
     rows: list[tuple[int, list]] = []
     for index, cells in enumerate(raw_rows, start=1):
+        if index > MAX_LINES:
+            raise FileRefused(
+                f"Le fichier dépasse {MAX_LINES:,} lignes".replace(",", " ")
+                + ", lignes vides comprises : supprimez les lignes vides ou découpez-le."
+            )
         cells = list(cells)
         if headers is None:
             if any(_text(c) for c in cells):
@@ -383,6 +394,7 @@ def _rows_of(raw_rows) -> Table:
 def _read_xlsx(content: bytes) -> Table:
     from openpyxl import load_workbook  # heavy: loaded only when a spreadsheet comes
 
+    _check_unpacked_size(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -391,11 +403,12 @@ def _read_xlsx(content: bytes) -> Table:
         raise FileRefused("Le fichier est illisible : ce n'est pas un classeur Excel (.xlsx) valide.") from exc
     try:
         sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        bounds = {"max_col": MAX_COLUMNS, "max_row": MAX_LINES + 1, "values_only": True}
+        rows = sheet.iter_rows(**bounds)
         if _has_formulas(content):
             formulas = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
             try:
-                return _rows_of(_mark_formulas(rows, formulas.worksheets[0].iter_rows(values_only=True)))
+                return _rows_of(_mark_formulas(rows, formulas.worksheets[0].iter_rows(**bounds)))
             finally:
                 formulas.close()
         return _rows_of(rows)
@@ -408,6 +421,20 @@ def _read_xlsx(content: bytes) -> Table:
         ) from exc
     finally:
         workbook.close()
+
+
+def _check_unpacked_size(content: bytes) -> None:
+    """Refuses a workbook whose parts, once unpacked, exceed MAX_UNPACKED_BYTES (read from the zip's directory)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileRefused("Le fichier est illisible : ce n'est pas un classeur Excel (.xlsx) valide.") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileRefused(
+            f"Le classeur décompressé dépasse {MAX_UNPACKED_BYTES // (1024 * 1024)} Mo : "
+            "enregistrez-le en .csv ou découpez-le en plusieurs fichiers."
+        )
 
 
 def _has_formulas(content: bytes) -> bool:

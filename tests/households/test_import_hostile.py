@@ -158,3 +158,59 @@ def test_the_services_text_rule_is_the_one_the_import_calls(text):
     assert services.text_problem(text) is None or NIR_MESSAGE == services.text_problem(text)
     assert services.text_problem(f"x{chr(0)}y") == "Le caractère nul n’est pas autorisé."
     assert services.text_problem(NIR) == NIR_MESSAGE
+
+
+# --- item 4: a small file cannot keep a worker busy nor fill its memory --------------------------
+
+
+def _under(seconds):
+    """Fails the test (instead of hanging the run) when the body takes longer than `seconds`."""
+    import signal
+
+    def alarm(*_):
+        raise TimeoutError(f"plus de {seconds} s")
+
+    signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    return signal
+
+
+def test_a_sheet_declaring_every_cell_with_one_on_the_last_row_is_refused_quickly():
+    def huge_dimension(xml: str) -> str:
+        xml = re.sub(r'<dimension ref="[^"]+"\s*/>', '<dimension ref="A1:XFD1048576"/>', xml)
+        return xml.replace("</sheetData>", '<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>')
+
+    content = _tampered_xlsx(huge_dimension)
+    assert len(content) < 10_000
+    signal = _under(30)
+    try:
+        report = check(content)
+    finally:
+        signal.alarm(0)
+    assert report.refused
+    assert report.problems[0].message.startswith("Le fichier dépasse 40 000 lignes, lignes vides comprises")
+
+
+def test_a_workbook_that_unpacks_past_the_limit_is_refused_before_reading():
+    def bomb(xml: str) -> str:
+        return xml.replace("</sheetData>", "</sheetData>" + "<!--" + "x" * (61 * 1024 * 1024) + "-->")
+
+    content = _tampered_xlsx(bomb)
+    assert len(content) < 1024 * 1024
+    signal = _under(30)
+    try:
+        report = check(content)
+    finally:
+        signal.alarm(0)
+    assert report.refused
+    assert report.problems[0].message.startswith("Le classeur décompressé dépasse 60 Mo")
+
+
+def test_columns_past_the_bound_are_not_read():
+    from lda.households import importer
+
+    def far_cell(xml: str) -> str:
+        return xml.replace('<c r="A2"', '<c r="ZZZ2" t="n"><v>7</v></c><c r="A2"', 1)
+
+    table = importer.read_table(_tampered_xlsx(far_cell))
+    assert all(len(cells) <= importer.MAX_COLUMNS for _, cells in table.rows)
