@@ -968,9 +968,47 @@ def check(content: bytes, today: date | None = None) -> Report:
         elif household.persons:
             heads = [p for p in household.persons if p.role == codes.PersonRole.ADULT] or household.persons
             heads[0].is_head = True
+    problems.extend(_duplicates_within(report.households))
     order = {column.header: index for index, column in enumerate(COLUMNS)}
     report.problems.extend(sorted(problems, key=lambda p: (p.line or 0, order.get(p.column, 99))))
     return report
+
+
+MAX_DUPLICATE_WARNINGS = 500
+
+
+def _duplicates_within(households: list[ParsedHousehold]) -> list[Problem]:
+    """Warnings for the likely duplicate persons within the file, by the rule of the forms' warning
+    (`linkage`): three identical rows made one household with three copies of the person."""
+    from lda.households.linkage import PersonRecord, PersonRow, pairs_among
+
+    rows = [
+        PersonRow(
+            line,
+            index,
+            household.reference,
+            PersonRecord(
+                person.last_name, person.first_name, person.aliases, person.birth_date, person.birth_date_precision
+            ),
+        )
+        for index, household in enumerate(households)
+        for line, person in zip(household.lines, household.persons, strict=False)
+        if person is not None and (person.last_name or person.first_name)
+    ]
+    warnings = []
+    for pair in pairs_among(rows, MAX_DUPLICATE_WARNINGS):
+        first, second = sorted((pair.first, pair.second), key=lambda row: row.person_id)
+        where = "du même ménage" if pair.same_household else f"du ménage « {first.household_reference} »"
+        warnings.append(
+            Problem(
+                second.person_id,
+                BY_KEY["last_name"].header,
+                f"Personne probablement en double avec la ligne {first.person_id} ({where}) : "
+                "vérifiez avant d'importer.",
+                level=WARNING,
+            )
+        )
+    return warnings
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -214,3 +214,28 @@ def test_columns_past_the_bound_are_not_read():
 
     table = importer.read_table(_tampered_xlsx(far_cell))
     assert all(len(cells) <= importer.MAX_COLUMNS for _, cells in table.rows)
+
+
+# --- item 7 (first part): likely duplicate persons within the file are listed in the dry run -------
+
+
+def test_three_identical_persons_in_one_file_are_warned_about_not_silently_kept():
+    report = check(as_csv([row(), row(), row()]))
+    warnings = [(p.line, p.column, p.message) for p in report.warnings]
+    assert [(line, column) for line, column, _ in warnings] == [(3, "Nom"), (4, "Nom"), (4, "Nom")]
+    assert "Personne probablement en double avec la ligne 2 (du même ménage)" in warnings[0][2]
+    assert report.errors == []  # a warning: the user decides
+
+
+def test_the_same_person_in_two_households_of_the_file_is_warned_about():
+    report = check(as_csv([row(), row(Référence_ménage="M2", Nom="MARTIN", Prénom="lea")]))
+    assert [(p.line, p.message) for p in report.warnings] == [
+        (3, "Personne probablement en double avec la ligne 2 (du ménage « M1 ») : vérifiez avant d'importer.")
+    ]
+
+
+def test_different_persons_are_not_warned_about():
+    report = check(
+        as_csv([row(), row(Prénom="Tom", Date_de_naissance="2019"), row(Référence_ménage="M2", Nom="Durand")])
+    )
+    assert report.warnings == []
