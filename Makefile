@@ -6,7 +6,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check --require-hashes
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint lock clean
+.PHONY: run test lint lock fuzz fuzz-short clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	-@$(MAKE) --no-print-directory node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make fuzz: schemathesis over every API operation, every case with the token of each role (not part of make test; LDA_FUZZ_EXAMPLES sets the cases per operation, 20 by default)
+fuzz: $(VENV)/.dev
+	@mkdir -p var
+	LDA_FUZZ=full LDA_FUZZ_REPORT=$${LDA_FUZZ_REPORT:-var/fuzz-report.json} $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+
+## make fuzz-short: the bounded run CI calls (under 3 minutes): each case with one token, the roles in turn
+fuzz-short: $(VENV)/.dev
+	LDA_FUZZ=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

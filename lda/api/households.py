@@ -36,6 +36,8 @@ from lda.households.visibility import Access, FileFacts, access
 router = Router(tags=["Liste nominative"])
 
 MAX_PAGE = 200
+# An offset past this answers 422: a larger one would overflow the database's 64-bit integer (a 500).
+MAX_OFFSET = 1_000_000_000
 SENSITIVE_KINDS = frozenset(kind.code for kind in SITUATION_KINDS if kind.sensitive)
 CONFIDENTIAL = "Information réservée"
 
@@ -405,13 +407,13 @@ class HouseholdFilters(Schema):
     ethos: int | None = Field(None, ge=1, le=13, description="Catégorie ETHOS de la situation actuelle (1 à 13).")
     mis_a_jour_depuis: date | None = Field(None, description="Dossiers modifiés depuis cette date (incluse).")
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class ReferralFilters(Schema):
     statut: one_of(codes.ReferralStatus) | None = None
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 # --- building answers (where sensitive fields are masked) -----------------------------------------

@@ -27,7 +27,7 @@ from ninja.errors import HttpError
 from lda.access.policy import get_or_404, scope
 from lda.accounts.models import Organisation
 from lda.api.auth import api_permission
-from lda.api.households import MAX_PAGE, TokenFor, errors, one_of, token_author, token_kinds
+from lda.api.households import MAX_OFFSET, MAX_PAGE, TokenFor, errors, one_of, token_author, token_kinds
 from lda.api.measures import _Renaming
 from lda.audit.log import record_read, record_refusal
 from lda.households.models import Household
@@ -297,7 +297,7 @@ class UnitFilters(Schema):
     typologie: int | None = Field(None, ge=1, le=6, description="1 à 6 (T1 à T6 et plus).")
     commune: str | None = Field(None, max_length=5, description="Code INSEE de la commune.")
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class ProspectState(Schema):
@@ -394,7 +394,7 @@ class IncentiveIn(Schema):
 class ProspectFilters(Schema):
     etape: one_of(codes.CaptureStage) | None = Field(None, description="Étape de la captation.")
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class ProgressOut(Schema):
@@ -569,7 +569,7 @@ class ProposalFilters(Schema):
     logement: int | None = Field(None, description="Numéro (id) du logement.")
     menage: int | None = Field(None, description="Numéro (id) du ménage.")
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class RunIn(Schema):

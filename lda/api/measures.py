@@ -29,6 +29,7 @@ from lda.access.policy import get_or_404
 from lda.accounts.models import Organisation
 from lda.api.auth import api_permission
 from lda.api.households import (
+    MAX_OFFSET,
     MAX_PAGE,
     OrganisationRef,
     TokenFor,
@@ -358,7 +359,7 @@ class MeasureFilters(Schema):
     type: str | None = Field(None, max_length=30, description="Code du type de mesure (ex. : vial).")
     menage: int | None = Field(None, description="Numéro (id) du ménage.")
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class Versioned(Schema):

@@ -1,12 +1,46 @@
 """Writing the access log. Callers name the object and the section, never its values."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.signals import request_finished
+from django.db import OperationalError
 from django.utils import timezone
 
 from lda.audit.models import AccessLog, Action
 from lda.core.middleware import current_request, current_request_id
+
+logger = logging.getLogger("lda.audit")
+
+# Reads and refusals whose row could not be written because the database was busy ("database is
+# locked" on SQLite while an import writes): the read is served, the row is kept here with its own
+# time and written with the next row or at the end of the request (issue 18, item 11). Writes and
+# exports keep failing loudly: they run inside the transaction of what they record.
+DEFERRABLE = {Action.READ, Action.DENIED}
+_pending: list[dict] = []
+
+
+def _write(fields: dict) -> AccessLog:
+    # No savepoint around it: pages' bounded query counts include this one INSERT and no more.
+    return AccessLog.objects.create(**fields)
+
+
+def flush_pending(**_) -> int:
+    """Writes the rows kept while the database was busy; those still refused stay for the next try."""
+    written = 0
+    while _pending:
+        fields = _pending.pop(0)
+        try:
+            _write(fields)
+        except OperationalError:
+            _pending.insert(0, fields)
+            break
+        written += 1
+    return written
+
+
+request_finished.connect(flush_pending, dispatch_uid="lda.audit.flush_pending")
 
 
 def client_ip(request) -> str | None:
@@ -63,7 +97,7 @@ def record(
     route = ""
     if request is not None and getattr(request, "resolver_match", None):
         route = request.resolver_match.view_name or ""
-    return AccessLog.objects.create(
+    fields = dict(
         at=now,
         user_id=user_id if user_id is not None else who_user,
         token_id=token_id,
@@ -78,6 +112,17 @@ def record(
         request_id=current_request_id() if request is not None else "",
         keep_until=now + timedelta(days=days),
     )
+    if _pending:
+        flush_pending()
+    try:
+        return _write(fields)
+    except OperationalError:
+        if action not in DEFERRABLE:
+            raise
+        _pending.append(fields)
+        # Names the kind of event and the object's type only: never who or what was read.
+        logger.warning("Journal des accès occupé : un événement « %s » (%s) est mis en attente.", action, object_type)
+        return AccessLog(**fields)
 
 
 def record_read(subject, obj, section: str = "", protected: bool = False) -> AccessLog:

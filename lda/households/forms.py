@@ -4,8 +4,10 @@ from django import forms
 from django.utils import timezone
 
 from lda.accounts.roles import OrganisationKind
+from lda.core.forms import version_field
 from lda.households import codes
 from lda.households.ethos import ETHOS_CATEGORIES, KIND_CHOICES
+from lda.households.services import birth_date_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -21,7 +23,7 @@ def _blank(choices, label="—"):
 class VersionedForm(forms.Form):
     """Carries the version the user started from: a save over someone else's is refused."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = version_field()
 
 
 class PersonForm(forms.Form):
@@ -55,8 +57,8 @@ class PersonForm(forms.Form):
 
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError("La date de naissance ne peut pas être dans le futur.")
+        if problem := birth_date_problem(value):
+            raise forms.ValidationError(problem)
         return value
 
 

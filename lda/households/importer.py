@@ -30,7 +30,6 @@ from lda.access.policy import Actor, Grant
 from lda.accounts.roles import OrganisationKind
 from lda.audit.log import record
 from lda.audit.models import Action
-from lda.core.validators import NIR_MESSAGE, contains_nir_like
 from lda.households import codes, services
 from lda.households.ethos import ETHOS_CATEGORIES, KINDS, SITUATION_KINDS, kind_for_ethos
 from lda.households.models import (
@@ -47,6 +46,12 @@ from lda.households.services import PersonData, next_references
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+# Bounds on what a small file may make the reader do (issue 18): lines read, blank ones included;
+# columns read per line (a sheet may declare 16 384 of them); bytes once unpacked (the 5 MB limit is
+# on the compressed file: a sheet of shared strings unpacked to 1.3 GB of memory).
+MAX_LINES = 2 * MAX_ROWS
+MAX_COLUMNS = 200
+MAX_UNPACKED_BYTES = 60 * 1024 * 1024
 BATCH = 1000  # households written per round of bulk inserts
 ADULT_AGE = 18
 
@@ -324,6 +329,20 @@ _ETHOS = re.compile(r"^(?:ethos\s*)?(\d{1,2})$")
 # --- reading the file ----------------------------------------------------------------------------
 
 
+class _FormulaWithoutValue:
+    """A spreadsheet cell holding a formula but no computed value (the file was never recalculated)."""
+
+    def __str__(self):
+        return ""
+
+
+FORMULA_WITHOUT_VALUE = _FormulaWithoutValue()
+FORMULA_MESSAGE = (
+    "Formule sans valeur enregistrée : ouvrez le fichier dans le tableur, laissez-le calculer, "
+    "enregistrez-le, puis importez-le à nouveau."
+)
+
+
 class FileRefused(Exception):
     """The whole file is refused (unreadable, empty, too big…): a French message."""
 
@@ -350,6 +369,11 @@ def _rows_of(raw_rows) -> Table:
     headers = None
     rows: list[tuple[int, list]] = []
     for index, cells in enumerate(raw_rows, start=1):
+        if index > MAX_LINES:
+            raise FileRefused(
+                f"Le fichier dépasse {MAX_LINES:,} lignes".replace(",", " ")
+                + ", lignes vides comprises : supprimez les lignes vides ou découpez-le."
+            )
         cells = list(cells)
         if headers is None:
             if any(_text(c) for c in cells):
@@ -370,6 +394,7 @@ def _rows_of(raw_rows) -> Table:
 def _read_xlsx(content: bytes) -> Table:
     from openpyxl import load_workbook  # heavy: loaded only when a spreadsheet comes
 
+    _check_unpacked_size(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -378,9 +403,61 @@ def _read_xlsx(content: bytes) -> Table:
         raise FileRefused("Le fichier est illisible : ce n'est pas un classeur Excel (.xlsx) valide.") from exc
     try:
         sheet = workbook.worksheets[0]
-        return _rows_of(sheet.iter_rows(values_only=True))
+        bounds = {"max_col": MAX_COLUMNS, "max_row": MAX_LINES + 1, "values_only": True}
+        rows = sheet.iter_rows(**bounds)
+        if _has_formulas(content):
+            formulas = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+            try:
+                return _rows_of(_mark_formulas(rows, formulas.worksheets[0].iter_rows(**bounds)))
+            finally:
+                formulas.close()
+        return _rows_of(rows)
+    except FileRefused:
+        raise
+    except Exception as exc:  # cells are parsed while the rows are read: a broken cell raises here
+        raise FileRefused(
+            "Le fichier est illisible : une cellule du classeur est mal formée "
+            "(par exemple un nombre contenant du texte). Enregistrez-le à nouveau depuis le tableur."
+        ) from exc
     finally:
         workbook.close()
+
+
+def _check_unpacked_size(content: bytes) -> None:
+    """Refuses a workbook whose parts, once unpacked, exceed MAX_UNPACKED_BYTES (read from the zip's directory)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileRefused("Le fichier est illisible : ce n'est pas un classeur Excel (.xlsx) valide.") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileRefused(
+            f"Le classeur décompressé dépasse {MAX_UNPACKED_BYTES // (1024 * 1024)} Mo : "
+            "enregistrez-le en .csv ou découpez-le en plusieurs fichiers."
+        )
+
+
+def _has_formulas(content: bytes) -> bool:
+    """Whether a worksheet holds a formula (`<f>`), read by chunks: the sheet is never unpacked whole."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as stream:
+                    tail = b""
+                    while chunk := stream.read(64 * 1024):
+                        if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                            return True
+                        tail = chunk[-3:]
+    return False
+
+
+def _mark_formulas(values, formulas):
+    """The computed values, with FORMULA_WITHOUT_VALUE where a formula has no stored value."""
+    for computed, written in zip(values, formulas, strict=False):
+        yield [
+            FORMULA_WITHOUT_VALUE if value is None and isinstance(formula, str) and formula.startswith("=") else value
+            for value, formula in zip(computed, (*written, *([None] * (len(computed) - len(written)))), strict=False)
+        ]
 
 
 def decode(content: bytes) -> str:
@@ -404,10 +481,29 @@ def _read_csv(content: bytes) -> Table:
         raise FileRefused("Le fichier est illisible : enregistrez-le en .xlsx ou en .csv (UTF-8 ou Windows).")
     text = decode(content)
     first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(first_line))
     try:
-        return _rows_of(csv.reader(io.StringIO(text, newline=""), delimiter=separator(first_line)))
+        return _rows_of(reader)
     except csv.Error as exc:
-        raise FileRefused(f"Le fichier csv est mal formé : {exc}.") from exc
+        raise FileRefused(f"Le fichier csv est mal formé à la ligne {reader.line_num} : {_csv_reason(exc)}.") from exc
+
+
+# The csv module's reasons are English; the user reads French (never the module's words).
+_CSV_REASONS = (
+    ("field larger than field limit", "une cellule dépasse {limit} caractères"),
+    ("new-line character seen in unquoted field", "un retour à la ligne dans une cellule sans guillemets"),
+    ("line contains nul", "un caractère nul"),
+    ("expected after", "un guillemet mal fermé"),
+    ("unexpected end of data", "le fichier s'arrête au milieu d'une cellule entre guillemets"),
+)
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    english = str(exc).lower()
+    for words, french in _CSV_REASONS:
+        if words in english:
+            return french.format(limit=f"{csv.field_size_limit():,}".replace(",", "\u202f"))
+    return "la structure des lignes est invalide (guillemets ou séparateurs)"
 
 
 # --- reading one cell ----------------------------------------------------------------------------
@@ -671,6 +767,18 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+def _text_rules(line, cells, positions, problems) -> None:
+    """The services' field validation on every column of the row (no NUL, no NIR): the forms refuse both.
+    A formula without its value is named as such (it was reported as a missing value)."""
+    for key, index in positions.items():
+        if index >= len(cells):
+            continue
+        if cells[index] is FORMULA_WITHOUT_VALUE:
+            problems.append(Problem(line, BY_KEY[key].header, FORMULA_MESSAGE))
+        elif problem := services.text_problem(_text(cells[index])):
+            problems.append(Problem(line, BY_KEY[key].header, problem))
+
+
 def _person(line, cells, positions, today, problems) -> PersonData | None:
     def cell(key):
         return cells[positions[key]] if key in positions and positions[key] < len(cells) else None
@@ -679,6 +787,7 @@ def _person(line, cells, positions, today, problems) -> PersonData | None:
         problems.append(Problem(line, BY_KEY[key].header, message))
 
     values = {}
+    refused = set()
     for key, length, what in (
         ("last_name", 100, "Nom"),
         ("first_name", 100, "Prénom"),
@@ -688,20 +797,20 @@ def _person(line, cells, positions, today, problems) -> PersonData | None:
             values[key] = parse_text(cell(key), length, what)
         except CellError as exc:
             refuse(key, str(exc))
+            refused.add(key)
             values[key] = ""
-    if contains_nir_like(values["aliases"]):
-        refuse("aliases", NIR_MESSAGE)
-    if not values["last_name"]:
+        if cell(key) is FORMULA_WITHOUT_VALUE:
+            refused.add(key)
+    # A value refused for what it holds (too long, a formula without its value) is not also "missing".
+    if not values["last_name"] and "last_name" not in refused:
         refuse("last_name", "Nom manquant.")
-    if not values["first_name"]:
+    if not values["first_name"] and "first_name" not in refused:
         refuse("first_name", "Prénom manquant.")
     birth, precision = None, codes.DatePrecision.DAY
     try:
         birth, precision = parse_date(cell("birth_date"), partial=True)
-        if birth and birth > today:
-            refuse("birth_date", "La date de naissance est dans le futur.")
-        elif birth and birth.year < 1900:
-            refuse("birth_date", "Date de naissance invraisemblable (avant 1900).")
+        if problem := services.birth_date_problem(birth, today):
+            refuse("birth_date", problem)
     except CellError as exc:
         refuse("birth_date", str(exc))
     choices = {}
@@ -831,6 +940,7 @@ def check(content: bytes, today: date | None = None) -> Report:
     for line, cells in table.rows:
         report.rows += 1
         before = len(problems)
+        _text_rules(line, cells, positions, problems)
         reference = _text(cells[positions["reference"]]) if positions["reference"] < len(cells) else ""
         person = _person(line, cells, positions, today, problems)
         if not reference:
@@ -858,9 +968,47 @@ def check(content: bytes, today: date | None = None) -> Report:
         elif household.persons:
             heads = [p for p in household.persons if p.role == codes.PersonRole.ADULT] or household.persons
             heads[0].is_head = True
+    problems.extend(_duplicates_within(report.households))
     order = {column.header: index for index, column in enumerate(COLUMNS)}
     report.problems.extend(sorted(problems, key=lambda p: (p.line or 0, order.get(p.column, 99))))
     return report
+
+
+MAX_DUPLICATE_WARNINGS = 500
+
+
+def _duplicates_within(households: list[ParsedHousehold]) -> list[Problem]:
+    """Warnings for the likely duplicate persons within the file, by the rule of the forms' warning
+    (`linkage`): three identical rows made one household with three copies of the person."""
+    from lda.households.linkage import PersonRecord, PersonRow, pairs_among
+
+    rows = [
+        PersonRow(
+            line,
+            index,
+            household.reference,
+            PersonRecord(
+                person.last_name, person.first_name, person.aliases, person.birth_date, person.birth_date_precision
+            ),
+        )
+        for index, household in enumerate(households)
+        for line, person in zip(household.lines, household.persons, strict=False)
+        if person is not None and (person.last_name or person.first_name)
+    ]
+    warnings = []
+    for pair in pairs_among(rows, MAX_DUPLICATE_WARNINGS):
+        first, second = sorted((pair.first, pair.second), key=lambda row: row.person_id)
+        where = "du même ménage" if pair.same_household else f"du ménage « {first.household_reference} »"
+        warnings.append(
+            Problem(
+                second.person_id,
+                BY_KEY["last_name"].header,
+                f"Personne probablement en double avec la ligne {first.person_id} ({where}) : "
+                "vérifiez avant d'importer.",
+                level=WARNING,
+            )
+        )
+    return warnings
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -325,7 +325,12 @@ def _row_record(row) -> PersonRecord:
 
 
 def _near_dates(day: date) -> set[date]:
-    near = {day, day - timedelta(days=1), day + timedelta(days=1)}
+    near = {day}
+    for step in (-1, 1):  # a day at the edge of the calendar (year 1, year 9999) has one neighbour
+        try:
+            near.add(day + timedelta(days=step))
+        except OverflowError:
+            pass
     if day.day <= 12:
         try:
             near.add(day.replace(month=day.day, day=day.month))
@@ -352,11 +357,12 @@ def _prefilter(record: PersonRecord):
     # Same year (or month) with a vague date on either side: only if a name part is shared.
     spread = 2 if record.precision == codes.DatePrecision.APPROXIMATE else 0
     if tokens:
-        start, end = date(day.year - spread, 1, 1), date(day.year + spread, 12, 31)
+        start = date(max(day.year - spread, date.min.year), 1, 1)
+        end = date(min(day.year + spread, date.max.year), 12, 31)
         year_range = Q(birth_date__gte=start, birth_date__lte=end)
         if record.precision == codes.DatePrecision.DAY:
             month_start = day.replace(day=1)
-            month_end = (month_start + timedelta(days=32)).replace(day=1)
+            month_end = (month_start + timedelta(days=32)).replace(day=1) if day < date(9999, 12, 1) else date.max
             year_range &= Q(birth_date_precision__in=[*VAGUE, codes.DatePrecision.MONTH]) | Q(
                 birth_date__gte=month_start, birth_date__lt=month_end
             )

@@ -15,7 +15,18 @@ from lda.households import codes, forms, services
 from lda.households.models import Household, Referral
 from lda.households.views import _apply, _household, author, file_access, possible_duplicates
 
-PersonFormSet = formset_factory(forms.PersonForm, extra=0, min_num=1, validate_min=True, max_num=12)
+# absolute_max bounds what TOTAL_FORMS may ask for: without it, TOTAL_FORMS=1000000 built a million
+# forms in the request (12 s of a worker); now more than 12 persons is refused in French at once.
+MAX_PERSONS = 12
+PersonFormSet = formset_factory(
+    forms.PersonForm,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_PERSONS,
+    validate_max=True,
+    absolute_max=MAX_PERSONS,
+)
 
 
 def _referral_data(form, persons=()):

@@ -64,9 +64,38 @@ def check_not_future(value: date | None, field_name: str, label: str, today: dat
         raise ValidationError({field_name: f"{label} ne peut pas être dans le futur."})
 
 
+EARLIEST_BIRTH_YEAR = 1900
+
+
+def birth_date_problem(value: date | None, today: date | None = None) -> str | None:
+    """The one plausibility rule for birth dates (forms, API and import): none in the future, none before 1900.
+
+    Without the lower bound a year-1 date reached the duplicate search, whose date arithmetic
+    overflowed (a 500 on the referral and person forms)."""
+    if value is None:
+        return None
+    if value > (today or timezone.localdate()):
+        return "La date de naissance ne peut pas être dans le futur."
+    if value.year < EARLIEST_BIRTH_YEAR:
+        return f"La date de naissance est invraisemblable : avant {EARLIEST_BIRTH_YEAR}."
+    return None
+
+
 def check_order(start: date | None, end: date | None, field_name: str, message: str):
     if start and end and end < start:
         raise ValidationError({field_name: message})
+
+
+NUL_MESSAGE = "Le caractère nul n’est pas autorisé."  # the forms' own words (Django's validator, in French)
+
+
+def text_problem(text: str) -> str | None:
+    """The field validation every text obeys, in forms, API and import: no NUL, no social-security number."""
+    if "\x00" in (text or ""):
+        return NUL_MESSAGE
+    if contains_nir_like(text or ""):
+        return NIR_MESSAGE
+    return None
 
 
 def check_free_text(**fields):
@@ -164,8 +193,8 @@ def check_person(data: PersonData):
         errors["last_name"] = "Le nom est obligatoire."
     if not data.first_name.strip():
         errors["first_name"] = "Le prénom est obligatoire."
-    if data.birth_date and data.birth_date > timezone.localdate():
-        errors["birth_date"] = "La date de naissance ne peut pas être dans le futur."
+    if problem := birth_date_problem(data.birth_date):
+        errors["birth_date"] = problem
     if data.role not in codes.PersonRole.values:
         errors["role"] = f"Place dans le ménage inconnue : « {data.role} »."
     if contains_nir_like(data.aliases):

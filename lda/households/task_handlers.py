@@ -10,14 +10,9 @@ IMPORT = "households.import"
 VALID_ONLY = "valid_only"
 
 
-@task_handler(
-    IMPORT,
-    label="Import de ménages",
-    atomic=True,  # one transaction with the task's completion: all or nothing
-    done_url=lambda task: reverse("imports:result", args=[task.pk]),
-)
-def import_households(task, progress):
-    """Checks the stored file again, then writes its households (or only the valid ones)."""
+def check_import(task, progress):
+    """Reads and checks the stored file again, outside the write transaction (on SQLite it holds the
+    write lock from its start: parsing 10 000 rows inside it made reads wait and fail)."""
     progress(0, 0, "Vérification du fichier")
     report = importer.check(bytes(task.input_file or b""))
     if report.refused:
@@ -30,12 +25,23 @@ def import_households(task, progress):
             "Le fichier contient des erreurs : corrigez-les, ou choisissez d'importer seulement les ménages valides. "
             "Rien n'a été importé."
         )
-    households = report.valid_households
-    if not households:
+    if not report.valid_households:
         raise TaskError("Aucun ménage valide à importer. Rien n'a été importé.")
+    return report
+
+
+@task_handler(
+    IMPORT,
+    label="Import de ménages",
+    atomic=True,  # one short transaction with the task's completion: all or nothing
+    prepare=check_import,
+    done_url=lambda task: reverse("imports:result", args=[task.pk]),
+)
+def import_households(task, progress, report):
+    """Writes the households of the checked file (or only the valid ones), in one transaction."""
     organisation = Organisation.objects.get(pk=task.payload["organisation_id"])
     written = importer.write(
-        households,
+        report.valid_households,
         territory=task.territory,
         organisation=organisation,
         user=task.created_by,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from lda.core.forms import version_field
 from lda.housing import codes
 from lda.housing.models import CaptureProspect, CaptureTarget
 from lda.measures.type_forms import FrenchDecimalField
@@ -53,7 +54,7 @@ def _required_choice(label, choices, message):
 class Versioned(forms.Form):
     """Every step names the version of the prospect it was filled from (no lost update)."""
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    expected_version = version_field(min_value=1)
 
 
 # --- the prospect -------------------------------------------------------------------------------

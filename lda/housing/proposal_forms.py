@@ -5,6 +5,7 @@ views put back onto these forms next to the field they name (the field names are
 from django import forms
 from django.utils import timezone
 
+from lda.core.forms import version_field
 from lda.housing import codes
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -58,7 +59,7 @@ class CandidateForm(forms.Form):
 class VersionedForm(forms.Form):
     """Carries the proposal version the user started from: a decision over someone else's is refused."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = version_field()
 
 
 class DecideForm(VersionedForm):

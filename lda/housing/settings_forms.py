@@ -12,6 +12,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.text import slugify
 
+from lda.core.forms import version_field
 from lda.housing import adapter, codes, constraints
 from lda.housing.models import RefusalReason
 from lda.measures.type_forms import (
@@ -236,7 +237,7 @@ class VersionForm(forms.Form):
             "max_length": "Le motif tient en 300 caractères au plus.",
         },
     )
-    expected_number = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    expected_number = version_field(min_value=1)
     sections_spec: list[tuple[str, tuple[str, ...]]] = []
 
     def __init__(self, *args, current=None, **kwargs):

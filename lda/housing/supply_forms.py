@@ -5,6 +5,7 @@ the views put back next to the field they name."""
 from django import forms
 from django.utils import timezone
 
+from lda.core.forms import version_field
 from lda.housing import codes
 from lda.housing.models import ContingentQuota, Residence, Unit
 from lda.housing.services import UNIT_FIELDS
@@ -53,7 +54,7 @@ class UnitForm(forms.ModelForm):
     """Every field of a unit (spec 3). The choices of landlord, residence and contingent are those
     the user may pick; the version the user started from travels with the form."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = version_field(required=False)
 
     class Meta:
         model = Unit

@@ -6,6 +6,7 @@ import mimetypes
 
 from django import forms
 
+from lda.core.forms import version_field
 from lda.measures import codes, services
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -23,7 +24,7 @@ def _blank(choices, label="—"):
 class VersionedForm(forms.Form):
     """Carries the measure version the user started from: a save over someone else's is refused."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = version_field()
 
 
 def _staff_choices(staff) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 
+from lda.core.forms import version_field
 from lda.households.codes import Sensitive
 from lda.measures import codes, rules
 from lda.measures.services import VERSION_FIELDS
@@ -530,7 +531,7 @@ class TypeVersionForm(forms.Form):
         help_text="Il reste dans l'historique des versions, ex. « Avenant 2026 à la convention : coût porté à "
         "7 500 € ».",
     )
-    expected_number = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    expected_number = version_field(min_value=1)
 
     def __init__(self, *args, current=None, **kwargs):
         self.current = current

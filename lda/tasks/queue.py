@@ -209,14 +209,17 @@ def run_task(task: Task, live: bool | None = None) -> Task:
     if beat:
         beat.start()
     try:
+        arguments = (task, progress)
+        if handler.prepare is not None:
+            arguments = (task, progress, handler.prepare(task, progress))
         if handler.atomic:
             with transaction.atomic():
-                result = handler.function(task, progress)
+                result = handler.function(*arguments)
                 if beat:
                     beat.stop()  # before the task row is locked by its completion
                 _end(task, Status.DONE, result=result or {})
         else:
-            result = handler.function(task, progress)
+            result = handler.function(*arguments)
             if beat:
                 beat.stop()
             _end(task, Status.DONE, result=result or {})

@@ -2,7 +2,11 @@
 
 A handler is `function(task, progress) -> dict` (the JSON result); it reports progress with
 `progress(done, total, label)` and refuses with `TaskError("message en français")`. An atomic
-handler runs in one transaction together with the task's completion: all or nothing.
+handler runs in one transaction together with the task's completion: all or nothing. Its
+`prepare(task, progress)`, when given, runs first and outside that transaction (reading and
+checking a file, say): on SQLite the transaction holds the write lock from its first statement
+(IMMEDIATE), so only the writing should be inside it; the handler then gets what `prepare` returned
+as a third argument.
 
 A kind declared `@daily` is queued by the worker once a day (`queue.enqueue_daily`), for jobs such
 as raising the alerts due today.
@@ -27,14 +31,18 @@ class Handler:
     atomic: bool = False
     # Where the status page sends the user once the task is done (None: nowhere).
     done_url: Callable | None = None
+    # Runs before the handler, outside its transaction; its result is the handler's third argument.
+    prepare: Callable | None = None
 
 
 _HANDLERS: dict[str, Handler] = {}
 
 
-def task_handler(kind: str, *, label: str, atomic: bool = False, done_url: Callable | None = None):
+def task_handler(
+    kind: str, *, label: str, atomic: bool = False, done_url: Callable | None = None, prepare: Callable | None = None
+):
     def register(function):
-        _HANDLERS[kind] = Handler(kind, function, label, atomic, done_url)
+        _HANDLERS[kind] = Handler(kind, function, label, atomic, done_url, prepare)
         return function
 
     return register
