@@ -1,7 +1,9 @@
 """Import of households from a spreadsheet: upload and dry run, report, confirmation, result.
 
-The uploaded file is kept only in the task row (held until the user confirms, then purged when the
-import ends). The import itself runs in the background (`task_handlers.import_households`).
+The uploaded file is kept only in the task rows: the upload stores it in a dry-run task
+(`task_handlers.check_households`, in the background, with its progress page), which hands it to a
+held import task with its report; that one waits for the user's confirmation, then its file is
+purged when the import ends (`task_handlers.import_households`).
 """
 
 from django import forms
@@ -18,7 +20,7 @@ from lda.accounts.models import Territory
 from lda.households import importer
 from lda.households.ethos import SITUATION_KINDS
 from lda.households.models import Household, Person
-from lda.households.task_handlers import IMPORT, VALID_ONLY
+from lda.households.task_handlers import DRY_RUN, IMPORT, VALID_ONLY
 from lda.tasks import queue
 from lda.tasks.models import Status, Task
 
@@ -65,26 +67,18 @@ def _get_import(request, pk):
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        # The file is only stored here: the dry run reads and checks it in the background.
         upload = form.cleaned_data["fichier"]
-        content = upload.read(importer.MAX_BYTES + 1)
-        report = importer.check(content)
-        if report.refused:
-            for problem in report.errors:
-                form.add_error("fichier", problem.message)
-        else:
-            grant = _importing_grant(request.user)
-            task = queue.enqueue(
-                IMPORT,
-                {"organisation_id": grant.organisation_id, "role": grant.role},
-                user=request.user,
-                territory=Territory.objects.get(pk=grant.territory_id),
-                input_file=content,
-                input_name=upload.name,
-                held=True,
-            )
-            task.result = {"check": report.to_json()}
-            task.save(update_fields=["result"])
-            return redirect("imports:report", pk=task.pk)
+        grant = _importing_grant(request.user)
+        task = queue.enqueue(
+            DRY_RUN,
+            {"organisation_id": grant.organisation_id, "role": grant.role},
+            user=request.user,
+            territory=Territory.objects.get(pk=grant.territory_id),
+            input_file=upload.read(importer.MAX_BYTES + 1),
+            input_name=upload.name,
+        )
+        return redirect("imports:task", pk=task.pk)
     return render(
         request,
         "imports/upload.html",

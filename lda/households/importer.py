@@ -921,10 +921,18 @@ def _household_rules(household: ParsedHousehold) -> list[Problem]:
     return problems
 
 
-def check(content: bytes, today: date | None = None) -> Report:
-    """The dry run: every row checked, every problem with its line; nothing is written."""
+CHECK_PROGRESS_EVERY = 500  # rows between two progress reports of the dry run
+
+
+def check(content: bytes, today: date | None = None, progress: Callable | None = None) -> Report:
+    """The dry run: every row checked, every problem with its line; nothing is written.
+
+    `progress(done, total, label)`, when given, hears how many rows are checked (the dry run is a
+    background task: `task_handlers.check_households`)."""
     today = today or timezone.localdate()
+    progress = progress or (lambda *args, **kwargs: None)
     report = Report()
+    progress(0, 0, "Lecture du fichier")
     try:
         table = read_table(content)
     except FileRefused as exc:
@@ -937,8 +945,12 @@ def check(content: bytes, today: date | None = None) -> Report:
         return report
     households: dict[str, ParsedHousehold] = {}
     problems: list[Problem] = []
+    total = len(table.rows)
+    progress(0, total, "Vérification des lignes")
     for line, cells in table.rows:
         report.rows += 1
+        if report.rows % CHECK_PROGRESS_EVERY == 0:
+            progress(report.rows, total, "Vérification des lignes")
         before = len(problems)
         _text_rules(line, cells, positions, problems)
         reference = _text(cells[positions["reference"]]) if positions["reference"] < len(cells) else ""
@@ -968,6 +980,7 @@ def check(content: bytes, today: date | None = None) -> Report:
         elif household.persons:
             heads = [p for p in household.persons if p.role == codes.PersonRole.ADULT] or household.persons
             heads[0].is_head = True
+    progress(total, total, "Recherche des personnes en double")
     problems.extend(_duplicates_within(report.households))
     order = {column.header: index for index, column in enumerate(COLUMNS)}
     report.problems.extend(sorted(problems, key=lambda p: (p.line or 0, order.get(p.column, 99))))

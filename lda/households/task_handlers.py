@@ -4,10 +4,44 @@ from django.urls import reverse
 
 from lda.accounts.models import Organisation
 from lda.households import importer
+from lda.tasks import queue
 from lda.tasks.registry import TaskError, task_handler
 
 IMPORT = "households.import"
+DRY_RUN = "households.import_check"
 VALID_ONLY = "valid_only"
+REFUSED_HINT = "Corrigez le fichier et déposez-le à nouveau."
+
+
+def dry_run_check(task, progress):
+    """The dry run reads and checks the uploaded file (outside the transaction, like the import)."""
+    report = importer.check(bytes(task.input_file or b""), progress=progress)
+    if report.refused:
+        raise TaskError(" ".join(p.message for p in report.errors) + " " + REFUSED_HINT)
+    return report
+
+
+@task_handler(
+    DRY_RUN,
+    label="Vérification d'un fichier de ménages",
+    atomic=True,  # the held import and the dry run's completion together: both or neither
+    prepare=dry_run_check,
+    done_url=lambda task: reverse("imports:report", args=[task.result["import"]]),
+)
+def check_households(task, progress, report):
+    """Holds the import of the checked file, with its report, until the user confirms it."""
+    held = queue.enqueue(
+        IMPORT,
+        {"organisation_id": task.payload["organisation_id"], "role": task.payload.get("role", "")},
+        user=task.created_by,
+        territory=task.territory,
+        input_file=bytes(task.input_file or b""),
+        input_name=task.input_name,
+        held=True,
+    )
+    held.result = {"check": report.to_json()}
+    held.save(update_fields=["result"])
+    return {"import": held.pk}
 
 
 def check_import(task, progress):

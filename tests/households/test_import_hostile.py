@@ -13,7 +13,8 @@ from lda.accounts.roles import Role
 from lda.core.validators import NIR_MESSAGE
 from lda.households import services
 from lda.households.importer import FORMULA_MESSAGE, check
-from lda.tasks.models import Task
+from lda.tasks import queue
+from lda.tasks.models import Status, Task
 from tests.conftest import sign_in
 from tests.households.import_helpers import as_csv, as_xlsx, row
 
@@ -58,14 +59,16 @@ def test_a_workbook_with_a_malformed_cell_is_refused_in_french(change):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("change", MALFORMED)
-def test_the_upload_of_a_malformed_workbook_answers_the_form_not_a_500(client, users, change):
+def test_the_upload_of_a_malformed_workbook_fails_its_dry_run_in_french_not_a_500(client, users, change):
     sign_in(client, users[Role.REFERENT])
     response = client.post(
         reverse("imports:upload"), {"fichier": SimpleUploadedFile("menages.xlsx", _tampered_xlsx(change))}
     )
-    assert response.status_code == 200
-    assert "Le fichier est illisible" in response.content.decode()
-    assert not Task.objects.exists()
+    assert response.status_code == 302
+    queue.run_pending()
+    task = Task.objects.get()
+    assert task.status == Status.FAILED and task.input_file is None
+    assert "Le fichier est illisible" in client.get(reverse("imports:task", args=[task.pk])).content.decode()
 
 
 ENGLISH = re.compile(r"field|limit|expected|unquoted|character|line contains", re.IGNORECASE)
