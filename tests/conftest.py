@@ -22,7 +22,7 @@ def pytest_configure(config):
     The clock is set before collection, not in a fixture: test modules read it at import
     (`TODAY = timezone.localdate()`), and on the machine's clock those constants drift from the
     tests' day — past midnight in Paris, a "today" of the day after turned every date into a future
-    one (40 red tests on a run that started at 23:50 UTC).
+    one (40 red tests on a run made after 23:00 UTC).
     """
     _clock.start()
 
