@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-from lda.core.pdf import a4_document
 from lda.households.models import FieldChange, Household, HouseholdEvent, Person
 from lda.households.rights import format_value
 from lda.households.timeline import entries
@@ -299,15 +298,23 @@ def _pdf_text(value: str) -> str:
 
 def to_pdf(household: Household, sections: list[Section], generated_at: datetime, territory_name: str) -> bytes:
     from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = _styles()
     buffer = io.BytesIO()
-    document = a4_document(
+    document = SimpleDocTemplate(
         buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
         title=f"Données détenues — dossier {household.reference}",
+        author="LDA — Logement d'abord",
         subject="Droit d'accès : données détenues sur le ménage et ses personnes",
+        lang="fr-FR",
     )
     width = document.width
     story = [

@@ -14,7 +14,6 @@ from fractions import Fraction
 from xml.sax.saxutils import escape
 
 from lda.core.exports import safe_cell
-from lda.core.pdf import a4_document
 from lda.measures import annual_report, statements
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -260,17 +259,24 @@ def _numbered_canvas(footer: str):
 
 
 def annual_pdf(sections: list[annual_report.Section], meta: Meta) -> bytes:
+    from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
     from reportlab.platypus import Table as RLTable
 
     styles = _styles()
     buffer = io.BytesIO()
-    document = a4_document(
+    document = SimpleDocTemplate(
         buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=20 * mm,
         title=f"{meta.title} — {meta.operator} — {meta.period}",
+        author="LDA — Logement d'abord",
         subject="Rapport d'activité annuel de l'opérateur (indicateurs d'évaluation)",
-        bottom_margin_mm=20,
+        lang="fr-FR",
     )
     width = document.width
     story = [Paragraph(escape(meta.title), styles["title"])]
